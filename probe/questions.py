@@ -1,0 +1,172 @@
+"""Question records and the loader for question-set JSONL files.
+
+The format is documented in docs/formats.md. Loading collects every problem in the file
+before raising, so that one pass over the errors fixes the whole file.
+"""
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from probe.errors import QuestionSetError
+
+AnswerType = Literal["date", "year", "number", "person", "place", "text"]
+ANSWER_TYPES: tuple[str, ...] = get_args(AnswerType)
+
+# A file with more problems than this is reported in part; the rest follow once these are fixed.
+MAX_REPORTED_PROBLEMS = 20
+
+
+class Question(BaseModel):
+    """One question of a question set, as stored in one JSONL line."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1, description="Unique id within the set.")
+    question: str = Field(min_length=1, description="The question text sent to the model.")
+    answers: tuple[str, ...] = Field(
+        description="Every acceptable gold answer; the first is the canonical form in reports."
+    )
+    answer_type: AnswerType = Field(description="How answers are parsed and compared.")
+    format_instruction: str | None = Field(
+        default=None, description='Added to the prompt, for example "Answer in DD-MM format."'
+    )
+    language: str = Field(min_length=2, description="BCP 47 tag such as en, zh-Hant or zh-Hans.")
+    unanswerable: bool = Field(
+        default=False, description="True when abstaining is the only right response."
+    )
+    tags: tuple[str, ...] = Field(default=(), description="Free labels for filtering reports.")
+    metadata: dict[str, Any] = Field(default_factory=dict, description="Anything else to keep.")
+
+    @model_validator(mode="after")
+    def _check_answers(self) -> "Question":
+        if not self.unanswerable and not self.answers:
+            raise ValueError(
+                "answers is empty on an answerable question: give at least one gold answer, "
+                'or set "unanswerable": true'
+            )
+        return self
+
+
+@dataclass(frozen=True)
+class QuestionSet:
+    """A loaded question set with the SHA-256 of its file, which identifies it in results."""
+
+    path: Path
+    questions: tuple[Question, ...]
+    sha256: str
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+    def __iter__(self) -> Iterator[Question]:
+        return iter(self.questions)
+
+    def __len__(self) -> int:
+        return len(self.questions)
+
+
+def load_question_set(path: str | Path) -> QuestionSet:
+    """Load and validate a question-set JSONL file.
+
+    Raises QuestionSetError naming the file, each bad line and how to fix it.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise QuestionSetError(
+            f"{path}: cannot read the question set ({error.strerror})."
+        ) from None
+
+    questions, problems = _parse_lines(path, data)
+    if not questions and not problems:
+        problems.append(f"{path}: the file has no questions. Add one JSON object per line.")
+    if problems:
+        raise QuestionSetError(_summarise_problems(path, problems))
+
+    return QuestionSet(
+        path=path, questions=tuple(questions), sha256=hashlib.sha256(data).hexdigest()
+    )
+
+
+def _parse_lines(path: Path, data: bytes) -> tuple[list[Question], list[str]]:
+    questions: list[Question] = []
+    problems: list[str] = []
+    first_line_of_id: dict[str, int] = {}
+
+    for number, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            question = _parse_record(where, line)
+        except QuestionSetError as error:
+            problems.append(str(error))
+            continue
+
+        if question.id in first_line_of_id:
+            problems.append(
+                f"{where}: duplicate id {question.id!r}, first used on line "
+                f"{first_line_of_id[question.id]}. Give every question a unique id."
+            )
+            continue
+        first_line_of_id[question.id] = number
+        questions.append(question)
+
+    return questions, problems
+
+
+def _parse_record(where: str, line: str) -> Question:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise QuestionSetError(
+            f"{where}: invalid JSON ({error.msg} at column {error.colno}). "
+            "Each line must be one complete JSON object."
+        ) from None
+    if not isinstance(record, dict):
+        raise QuestionSetError(
+            f"{where}: expected a JSON object, found {type(record).__name__}. "
+            "Each line must be one JSON object."
+        )
+
+    try:
+        return Question.model_validate(record)
+    except ValidationError as error:
+        raise QuestionSetError(f"{where}: {_describe_validation_error(error)}") from None
+
+
+def _describe_validation_error(error: ValidationError) -> str:
+    messages = []
+    for item in error.errors():
+        field = ".".join(str(part) for part in item["loc"]) or "record"
+        kind = item["type"]
+        if kind == "missing":
+            messages.append(f'missing field "{field}". Add it (see docs/formats.md).')
+        elif kind == "literal_error":
+            messages.append(
+                f"unknown {field} {item['input']!r}. Use one of: {', '.join(ANSWER_TYPES)}."
+            )
+        elif kind == "extra_forbidden":
+            messages.append(
+                f'unknown field "{field}". Check its spelling, or move it into "metadata".'
+            )
+        else:
+            messages.append(f'field "{field}": {item["msg"]}.')
+    return " ".join(messages)
+
+
+def _summarise_problems(path: Path, problems: list[str]) -> str:
+    shown = problems[:MAX_REPORTED_PROBLEMS]
+    header = f"{path}: {len(problems)} problem(s) in the question set:"
+    lines = [header, *(f"  {problem}" for problem in shown)]
+    if len(problems) > len(shown):
+        lines.append(f"  ... and {len(problems) - len(shown)} more.")
+    return "\n".join(lines)

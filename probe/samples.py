@@ -1,0 +1,81 @@
+"""The record stored for every sample, one JSON line each in samples.jsonl."""
+
+from typing import Literal, NamedTuple
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from probe.outcomes import Outcome
+from probe.responses import ModelResponse, ReasoningField
+
+
+class SampleKey(NamedTuple):
+    """What identifies a sample: results are resumed and de-duplicated by this key."""
+
+    question_id: str
+    threshold: float
+    sample_index: int
+
+
+class Usage(BaseModel):
+    """Token counts the server reported for the request; None where it reported none."""
+
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    total_tokens: int | None = None
+
+
+class RawResponse(BaseModel):
+    """The returned choice as received, kept so any outcome can be audited and regraded."""
+
+    content: str | None = None
+    finish_reason: str | None = None
+    reasoning: str | None = None
+    reasoning_field: ReasoningField | None = None
+    refusal: str | None = None
+
+    @classmethod
+    def from_response(cls, response: ModelResponse) -> "RawResponse":
+        return cls(
+            content=response.content,
+            finish_reason=response.finish_reason,
+            reasoning=response.reasoning,
+            reasoning_field=response.reasoning_field,
+            refusal=response.refusal,
+        )
+
+    def to_response(self) -> ModelResponse:
+        return ModelResponse(
+            content=self.content,
+            finish_reason=self.finish_reason,
+            reasoning=self.reasoning,
+            reasoning_field=self.reasoning_field,
+            refusal=self.refusal,
+        )
+
+
+class SampleRecord(BaseModel):
+    """One sample: its key, outcome, the answer as graded, and the raw response."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    question_id: str
+    threshold: float
+    sample_index: int = Field(ge=0)
+    outcome: Outcome
+    answer: str | None = Field(default=None, description="Answer text after reasoning removal.")
+    answer_key: str | None = Field(
+        default=None,
+        description="Equivalence key: answers the grader treats as one value share it.",
+    )
+    reason: str = Field(default="", description="Why the sample got its outcome.")
+    source: Literal["content", "reasoning_content", "reasoning"] | None = None
+    response: RawResponse | None = None
+    error: str | None = Field(default=None, description="The final error of a failed request.")
+    model: str | None = Field(default=None, description="The model name the server reported.")
+    usage: Usage | None = None
+    latency_s: float | None = Field(default=None, description="Seconds for the successful attempt.")
+    attempts: int = Field(default=1, ge=1, description="Requests sent, retries included.")
+
+    @property
+    def key(self) -> SampleKey:
+        return SampleKey(self.question_id, self.threshold, self.sample_index)

@@ -1,0 +1,298 @@
+"""From a run's sample records to summary.json: every figure with its interval and its n.
+
+The summary is computed from samples.jsonl and the copy of the question set in the run
+folder alone, so it can be recomputed at any time, for example after regrading.
+"""
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, Field
+
+from probe import metrics
+from probe.consistency import QuestionConsistency, question_consistency
+from probe.outcomes import Outcome
+from probe.questions import Question, load_question_set
+from probe.samples import SampleRecord
+from probe.store import RunStore
+
+logger = logging.getLogger(__name__)
+
+# How many of the least consistent questions the report lists with their answers.
+LEAST_CONSISTENT_SHOWN = 5
+
+
+class Figure(BaseModel):
+    """A number with its 95% interval and the n it rests on; None where undefined."""
+
+    value: float | None
+    low: float | None = None
+    high: float | None = None
+    n: int
+
+    @classmethod
+    def of(cls, estimate: metrics.Estimate) -> "Figure":
+        return cls(value=estimate.value, low=estimate.low, high=estimate.high, n=estimate.n)
+
+
+class ThresholdSummary(BaseModel):
+    """Every measurement of one condition t."""
+
+    threshold: float
+    penalty: float = Field(description="Points lost for a wrong answer, t/(1−t).")
+    outcomes: dict[str, int] = Field(description="Samples per outcome at this threshold.")
+    questions: int = Field(description="Questions with at least one valid sample.")
+    valid: int
+    coverage: Figure
+    accuracy: Figure
+    error: Figure
+    abstention: Figure
+    precision: Figure
+    score: Figure
+    precision_gap: Figure = Field(description="precision − t.")
+    violation: bool | None = Field(description="True when precision's interval lies below t.")
+    over_answer: Figure = Field(description="OA(t): answers on questions with c_q < t.")
+    over_abstain: Figure = Field(description="UA(t): abstentions on questions with c_q ≥ t.")
+    oracle_score: Figure
+    regret: Figure = Field(description="Oracle score − actual score on the same questions.")
+    unanswerable_answer_rate: Figure = Field(
+        description="Share of valid samples on unanswerable questions that answered."
+    )
+
+
+class QuestionSummary(BaseModel):
+    """The consistency figures of one question, from its best-guess samples."""
+
+    id: str
+    unanswerable: bool
+    confidence: float = Field(description="c_q, the modal cluster's share of valid samples.")
+    modal_answer: str | None
+    modal_correct: bool | None = Field(description="y_q; None when the modal answer is ungraded.")
+    entropy: float = Field(description="Cluster entropy in nats.")
+    valid: int
+
+
+class Summary(BaseModel):
+    """The content of summary.json; docs/formats.md describes each field."""
+
+    run_id: str
+    model: str | None
+    question_set: dict[str, Any]
+    samples_per_condition: int
+    questions: int
+    samples: int
+    outcomes: dict[str, int]
+    thresholds: list[ThresholdSummary]
+    responsiveness: dict[str, bool | None] = Field(
+        description="Whether coverage and error fall as t rises, within their intervals."
+    )
+    mean_confidence: Figure
+    bootstrap: dict[str, int]
+    per_question: list[QuestionSummary]
+
+
+def summarise_run(store: RunStore, *, draws: int = 1000, seed: int = 0) -> Summary:
+    """Compute the summary of a run and write it to summary.json."""
+    info = store.read_run_info()
+    questions = _probed_questions(store, info)
+    ids = {question.id for question in questions}
+    records = [record for record in store.read_samples() if record.question_id in ids]
+    thresholds = [float(t) for t in info["plan"]["thresholds"]]
+
+    summary = summarise_samples(
+        records,
+        questions,
+        thresholds,
+        run_id=info["run_id"],
+        model=_reported_model(info),
+        question_set={key: info["question_set"][key] for key in ("name", "sha256", "path")},
+        samples_per_condition=int(info["plan"]["samples"]),
+        draws=draws,
+        seed=seed,
+    )
+    store.write_json(store.summary_json, summary.model_dump(mode="json"))
+    return summary
+
+
+def summarise_samples(
+    records: Sequence[SampleRecord],
+    questions: Sequence[Question],
+    thresholds: Sequence[float],
+    *,
+    run_id: str,
+    model: str | None,
+    question_set: dict[str, Any],
+    samples_per_condition: int,
+    draws: int,
+    seed: int,
+) -> Summary:
+    """Compute every figure of the summary from sample records."""
+    consistency = _consistency(records, questions)
+    confidence = np.array([item.confidence for item in consistency])
+    modal_correct = [item.modal_correct for item in consistency]
+
+    per_threshold = [
+        _summarise_threshold(t, records, questions, confidence, modal_correct, draws, seed)
+        for t in thresholds
+    ]
+    return Summary(
+        run_id=run_id,
+        model=model,
+        question_set=question_set,
+        samples_per_condition=samples_per_condition,
+        questions=len(questions),
+        samples=len(records),
+        outcomes=_count_outcomes(records),
+        thresholds=per_threshold,
+        responsiveness=_responsiveness(per_threshold),
+        mean_confidence=_mean_confidence(consistency),
+        bootstrap={"draws": draws, "seed": seed},
+        per_question=[
+            _question_summary(question, item)
+            for question, item in zip(questions, consistency, strict=True)
+        ],
+    )
+
+
+def _summarise_threshold(
+    threshold: float,
+    records: Sequence[SampleRecord],
+    questions: Sequence[Question],
+    confidence: npt.NDArray[np.float64],
+    modal_correct: Sequence[bool | None],
+    draws: int,
+    seed: int,
+) -> ThresholdSummary:
+    at_threshold = [record for record in records if record.threshold == threshold]
+    counts = _per_question_counts(at_threshold, questions)
+    correct, incorrect, abstained = counts[:, 0], counts[:, 1], counts[:, 2]
+    valid = correct + incorrect + abstained
+    rates = metrics.threshold_rates(
+        threshold, correct, incorrect, abstained, draws=draws, seed=seed
+    )
+    unanswerable = np.array([question.unanswerable for question in questions], dtype=bool)
+
+    return ThresholdSummary(
+        threshold=threshold,
+        penalty=metrics.penalty(threshold),
+        outcomes=_count_outcomes(at_threshold),
+        questions=rates.questions,
+        valid=rates.valid,
+        coverage=Figure.of(rates.coverage),
+        accuracy=Figure.of(rates.accuracy),
+        error=Figure.of(rates.error),
+        abstention=Figure.of(rates.abstention),
+        precision=Figure.of(rates.precision),
+        score=Figure.of(rates.score),
+        precision_gap=Figure.of(rates.precision_gap),
+        violation=rates.violation,
+        over_answer=Figure.of(
+            metrics.over_answer_rate(correct + incorrect, valid, confidence, threshold)
+        ),
+        over_abstain=Figure.of(metrics.over_abstain_rate(abstained, valid, confidence, threshold)),
+        oracle_score=Figure.of(
+            metrics.oracle_score(confidence, modal_correct, threshold, draws=draws, seed=seed)
+        ),
+        regret=Figure.of(
+            metrics.regret(
+                threshold,
+                correct,
+                incorrect,
+                abstained,
+                confidence,
+                modal_correct,
+                draws=draws,
+                seed=seed,
+            )
+        ),
+        unanswerable_answer_rate=Figure.of(
+            metrics.proportion(
+                int((correct + incorrect)[unanswerable].sum()), int(valid[unanswerable].sum())
+            )
+        ),
+    )
+
+
+def _per_question_counts(
+    records: Iterable[SampleRecord], questions: Sequence[Question]
+) -> npt.NDArray[np.int64]:
+    """Return a (questions × 3) array of correct, incorrect and abstained counts."""
+    row_of = {question.id: row for row, question in enumerate(questions)}
+    column_of = {Outcome.CORRECT: 0, Outcome.INCORRECT: 1, Outcome.ABSTAINED: 2}
+    counts = np.zeros((len(questions), 3), dtype=np.int64)
+    for record in records:
+        column = column_of.get(record.outcome)
+        if column is not None:
+            counts[row_of[record.question_id], column] += 1
+    return counts
+
+
+def _consistency(
+    records: Sequence[SampleRecord], questions: Sequence[Question]
+) -> list[QuestionConsistency]:
+    best_guess: dict[str, list[SampleRecord]] = defaultdict(list)
+    for record in records:
+        if record.threshold == 0:
+            best_guess[record.question_id].append(record)
+
+    result = []
+    for question in questions:
+        samples = sorted(best_guess[question.id], key=lambda record: record.sample_index)
+        result.append(
+            question_consistency(
+                question.id,
+                [(record.outcome, record.answer_key, record.answer) for record in samples],
+            )
+        )
+    return result
+
+
+def _question_summary(question: Question, item: QuestionConsistency) -> QuestionSummary:
+    return QuestionSummary(
+        id=question.id,
+        unanswerable=question.unanswerable,
+        confidence=item.confidence,
+        modal_answer=item.modal_answer,
+        modal_correct=item.modal_correct,
+        entropy=item.entropy,
+        valid=item.valid,
+    )
+
+
+def _mean_confidence(consistency: Sequence[QuestionConsistency]) -> Figure:
+    values = [item.confidence for item in consistency if item.valid > 0]
+    if not values:
+        return Figure(value=None, n=0)
+    return Figure(value=float(np.mean(values)), n=len(values))
+
+
+def _responsiveness(per_threshold: Sequence[ThresholdSummary]) -> dict[str, bool | None]:
+    def estimates(name: str) -> list[metrics.Estimate]:
+        figures = [getattr(item, name) for item in per_threshold]
+        return [metrics.Estimate(f.value, f.low, f.high, f.n) for f in figures]
+
+    return {
+        "coverage_falls": metrics.is_monotone_decreasing(estimates("coverage")),
+        "error_falls": metrics.is_monotone_decreasing(estimates("error")),
+    }
+
+
+def _count_outcomes(records: Iterable[SampleRecord]) -> dict[str, int]:
+    counts = Counter(record.outcome for record in records)
+    return {outcome.value: counts.get(outcome, 0) for outcome in Outcome}
+
+
+def _probed_questions(store: RunStore, info: dict[str, Any]) -> list[Question]:
+    question_set = load_question_set(store.questions_jsonl)
+    probed = int(info["question_set"].get("probed", len(question_set)))
+    return list(question_set.questions[:probed])
+
+
+def _reported_model(info: dict[str, Any]) -> str | None:
+    endpoint = info.get("endpoint", {})
+    reported = endpoint.get("reported_models") or []
+    return ", ".join(reported) if reported else endpoint.get("model")
