@@ -7,7 +7,7 @@ these models and `run.json` stores them.
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -43,12 +43,51 @@ class EndpointConfig(BaseModel):
     max_concurrency: int = Field(
         default=8, ge=1, le=4096, description="Maximum requests in flight at once."
     )
-    timeout: float = Field(default=60.0, gt=0, description="Seconds to wait for one response.")
+    timeout: float = Field(
+        default=60.0,
+        gt=0,
+        description="Read timeout: seconds to wait for a response once the request is sent.",
+    )
+    connect_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds to wait for a connection to the server."
+    )
     max_retries: int = Field(
         default=4,
         ge=0,
         le=50,
-        description="Retries of one request after a 429, 5xx or network error.",
+        description="Retries of one request after a 5xx or network error; a 429 is retried "
+        "at least 30 times, waiting as the server's hints say.",
+    )
+    retry_backoff: float = Field(
+        default=0.5,
+        gt=0,
+        le=60,
+        description="Seconds before the first retry of a failed request; doubles with each "
+        "retry up to 30 s, with jitter.",
+    )
+    max_consecutive_failures: int = Field(
+        default=25,
+        ge=1,
+        description="Failed requests in a row, across all workers, after which the run stops "
+        "and can be resumed (circuit breaker).",
+    )
+    requests_per_minute: float | None = Field(
+        default=None, gt=0, description="Limit on requests sent per minute, shared by all workers."
+    )
+    tokens_per_minute: int | None = Field(
+        default=None,
+        gt=0,
+        description="Limit on tokens (prompt and completion) per minute, shared by all workers.",
+    )
+    batch_samples: bool = Field(
+        default=True,
+        description="Send several samples of a question in one request (the n parameter) "
+        "when the endpoint check finds that n is honoured.",
+    )
+    seeds: bool = Field(
+        default=False,
+        description="Send a seed derived from each sample's key; requests then carry one "
+        "sample each, because a request has one seed.",
     )
     temperature: float = Field(
         default=1.0, ge=0, le=2, description="Sampling temperature; above 0 so samples can differ."
@@ -57,6 +96,11 @@ class EndpointConfig(BaseModel):
     answer_from_reasoning: bool = Field(
         default=False,
         description="Read the answer from the reasoning field when the content is empty.",
+    )
+    logprobs: bool = Field(
+        default=False,
+        description="Request token logprobs and report the logprob confidence estimators "
+        "beside consistency (needs an endpoint that returns logprobs).",
     )
 
     @field_validator("api_key_env")
@@ -86,6 +130,49 @@ class EndpointConfig(BaseModel):
         return key
 
 
+class JudgeConfig(BaseModel):
+    """An LLM judge that decides the answers the deterministic grader leaves ungraded."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    endpoint: EndpointConfig = Field(
+        description="The judge's endpoint, set up like the probed one; base_url and model "
+        "are required, and temperature 0 is usual."
+    )
+    mode: Literal["ungraded-only", "all"] = Field(
+        default="ungraded-only",
+        description="ungraded-only: judge only the answers the grader leaves ungraded; all: "
+        "judge every answer, to audit the grader, whose grades stand where it decides.",
+    )
+    reparse_attempts: int = Field(
+        default=2,
+        ge=0,
+        le=10,
+        description="Requests sent again at temperature 0 after a reply whose verdict cannot "
+        "be read; after them the sample stays ungraded.",
+    )
+    merge_clusters: bool = Field(
+        default=False,
+        description="Ask the judge whether two ungraded best-guess answers to one question "
+        "name the same thing, and cluster them together for consistency when it says so.",
+    )
+
+
+class GradingConfig(BaseModel):
+    """Grading settings: extra abstention phrases and an optional LLM judge."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    abstention_phrases: list[str] = Field(
+        default_factory=list,
+        description="Phrases that mark an abstention, added to the built-in English and "
+        "Chinese lexicon and matched as literal text in any case, e.g. 无可奉告.",
+    )
+    judge: JudgeConfig | None = Field(
+        default=None, description="An LLM judge for the answers the grader cannot decide."
+    )
+
+
 class RunConfig(BaseModel):
     """What to probe: the endpoint, the question set and the sampling plan."""
 
@@ -103,6 +190,11 @@ class RunConfig(BaseModel):
     samples: int = Field(
         default=5, ge=1, le=100, description="Samples k per question and threshold."
     )
+    adaptive_sampling: bool = Field(
+        default=False,
+        description="Stop a question's best-guess samples early once more of them cannot "
+        "change whether c_q reaches each threshold, nor its modal answer (docs/method.md).",
+    )
     limit: int | None = Field(
         default=None, ge=1, description="Probe only the first N questions of the set."
     )
@@ -114,6 +206,32 @@ class RunConfig(BaseModel):
         default=1000, ge=100, description="Bootstrap resamples for score intervals."
     )
     seed: int = Field(default=0, description="Seed of the bootstrap, recorded in summary.json.")
+    verbalised_confidence: bool = Field(
+        default=False,
+        description="Also ask each question k times for its answer and a 0–100 confidence, "
+        "stored in verbalised.jsonl, and report that confidence beside consistency.",
+    )
+    price_table: Path | None = Field(
+        default=None,
+        description="YAML file of prices per million tokens by model, for the estimated cost "
+        "in summary.json; see configs/prices.example.yaml.",
+    )
+    max_cost: float | None = Field(
+        default=None,
+        gt=0,
+        description="Stop the run once this invocation's estimated cost reaches this many "
+        "US dollars; needs price_table.",
+    )
+    max_requests: int | None = Field(
+        default=None,
+        ge=1,
+        description="Stop the run once this invocation has sent this many requests, "
+        "retries included.",
+    )
+    grading: GradingConfig = Field(
+        default_factory=GradingConfig,
+        description="Extra abstention phrases and an optional LLM judge; YAML only.",
+    )
 
     @field_validator("thresholds")
     @classmethod
@@ -129,12 +247,18 @@ class RunConfig(BaseModel):
         return sorted(values)
 
 
-def load_config(path: str | Path | None, overrides: dict[str, Any] | None = None) -> RunConfig:
-    """Read a YAML config (or start from defaults) and apply overrides keyed by field path.
+def load_config(
+    path: str | Path | None,
+    overrides: dict[str, Any] | None = None,
+    *,
+    base: dict[str, Any] | None = None,
+) -> RunConfig:
+    """Read a YAML config (or start from `base`, else defaults) and apply overrides.
 
-    Overrides use dotted keys such as "endpoint.model"; None values are skipped.
+    Overrides use dotted keys such as "endpoint.model"; None values are skipped. `base` is
+    a config as stored in run.json, which a resumed run starts from.
     """
-    data: dict[str, Any] = _read_yaml(Path(path)) if path is not None else {}
+    data: dict[str, Any] = _read_yaml(Path(path)) if path is not None else dict(base or {})
     for dotted, value in (overrides or {}).items():
         if value is not None:
             _set_dotted(data, dotted, value)
@@ -145,6 +269,33 @@ def load_config(path: str | Path | None, overrides: dict[str, Any] | None = None
         raise ConfigError(
             describe_validation_error(error, source=str(path or "command line"))
         ) from None
+
+
+def load_judge_config(path: str | Path) -> JudgeConfig:
+    """Read a judge config: a YAML file of JudgeConfig fields, or a run config with a judge.
+
+    Raises ConfigError naming the file and field when it is invalid or contains no judge.
+    """
+    data: Any = _read_yaml(Path(path))
+    if "grading" in data or "endpoint" not in data:
+        grading = data.get("grading") or {}
+        data = grading.get("judge") if isinstance(grading, dict) else None
+        if not isinstance(data, dict):
+            raise ConfigError(
+                f"{path}: no judge found. Give the judge's fields (endpoint, mode) at the top "
+                "level, or a run config with a grading.judge section."
+            )
+    try:
+        judge = JudgeConfig.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(describe_validation_error(error, source=str(path))) from None
+
+    if not judge.endpoint.base_url or not judge.endpoint.model:
+        raise ConfigError(
+            f"{path}: the judge needs endpoint.base_url and endpoint.model, e.g. "
+            "base_url: http://127.0.0.1:8000/v1 and model: my-judge."
+        )
+    return judge
 
 
 def describe_validation_error(error: ValidationError, source: str) -> str:

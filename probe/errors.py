@@ -31,3 +31,19 @@ class RunStopped(ProbeError):
 
 class EndpointFatalError(RunStopped):
     """An endpoint reply that no retry can fix, such as a bad key or an exhausted quota."""
+
+
+class CircuitOpen(RunStopped):
+    """Too many requests failed in a row, so the endpoint looks down; the run can be resumed."""
+
+
+class LimitReached(RunStopped):
+    """The run reached its --max-requests or --max-cost limit; the run can be resumed."""
+
+
+class RunInterrupted(RunStopped):
+    """The run was cancelled by Ctrl-C or SIGTERM; the samples received are kept."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code

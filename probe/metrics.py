@@ -2,9 +2,10 @@
 
 Per-question inputs are plain 1-D arrays aligned by question: counts of valid samples at t
 (correct, incorrect, abstained), the consistency confidence c_q of the best-guess samples and
-the correctness y_q of the modal answer. Proportions carry 95% Wilson intervals. The score,
-the oracle score and the regret carry percentile-bootstrap intervals that resample
-questions, not samples, because the k samples of one question are not independent.
+the correctness y_q of the modal answer. Shares of samples carry 95% Wilson intervals over
+the effective sample size, which accounts for the correlation between the k samples of one
+question (probe.intervals). The score, the oracle score and the regret carry
+percentile-bootstrap intervals that resample questions, not samples.
 
 A figure that is undefined, such as precision when nothing was answered, is None, never 0.
 """
@@ -17,29 +18,53 @@ from fractions import Fraction
 import numpy as np
 import numpy.typing as npt
 
-# The normal quantile for a two-sided 95% interval, Φ⁻¹(0.975).
-Z_95 = 1.959963984540054
+from probe.arrays import (
+    FloatArray,
+    as_confidence_array,
+    as_count_array,
+    check_aligned,
+    split_modal_correct,
+)
+from probe.intervals import (
+    DEFAULT_DRAWS,
+    DEFAULT_SEED,
+    UNDEFINED,
+    Z_95,
+    Estimate,
+    bootstrap_ratio_interval,
+    check_bootstrap_settings,
+    clustered_proportion,
+    percentile_interval,
+    proportion,
+    resample_questions,
+    wilson_interval,
+)
 
-DEFAULT_DRAWS = 1000
-DEFAULT_SEED = 0
-
-FloatArray = npt.NDArray[np.float64]
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """A figure with its 95% interval and the count n it rests on.
-
-    value, low and high are None when the figure is undefined (n == 0).
-    """
-
-    value: float | None
-    low: float | None
-    high: float | None
-    n: int
-
-
-UNDEFINED = Estimate(value=None, low=None, high=None, n=0)
+# Re-exported: callers read these from metrics since before probe.intervals existed.
+__all__ = [
+    "DEFAULT_DRAWS",
+    "DEFAULT_SEED",
+    "UNDEFINED",
+    "Z_95",
+    "Estimate",
+    "TargetCoverage",
+    "ThresholdRates",
+    "bootstrap_ratio_interval",
+    "clustered_proportion",
+    "coverage_at_target_precision",
+    "exact_threshold",
+    "format_penalty",
+    "is_monotone_decreasing",
+    "oracle_score",
+    "over_abstain_rate",
+    "over_answer_rate",
+    "penalty",
+    "proportion",
+    "rate_drop",
+    "regret",
+    "threshold_rates",
+    "wilson_interval",
+]
 
 
 # Threshold and penalty
@@ -88,114 +113,6 @@ def format_penalty(threshold: float) -> str:
     return f"{float(rounded):.2f}".rstrip("0").rstrip(".")
 
 
-# Proportions
-
-
-def wilson_interval(successes: int, n: int, z: float = Z_95) -> tuple[float, float] | None:
-    """Return the Wilson score interval for a binomial proportion, or None when n == 0.
-
-    With p = successes/n the interval is
-    (p + z²/2n ± z·√(p(1 − p)/n + z²/4n²)) / (1 + z²/n).
-    Source: E. B. Wilson (1927), "Probable inference, the law of succession, and statistical
-    inference", Journal of the American Statistical Association 22, 209–212.
-
-    Raises ValueError unless 0 <= successes <= n and z > 0.
-    """
-    if n < 0 or not 0 <= successes <= n:
-        raise ValueError(
-            f"successes and n must satisfy 0 <= successes <= n, got successes={successes}, n={n}"
-        )
-    if not z > 0:
-        raise ValueError(f"z must be positive, got {z!r}")
-    if n == 0:
-        return None
-
-    p = successes / n
-    z2 = z * z
-    denominator = 1 + z2 / n
-    centre = (p + z2 / (2 * n)) / denominator
-    half_width = z / denominator * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
-
-    # At p = 0 and p = 1 one end is exactly 0 or 1, which rounding could miss by ~1e-17.
-    low = 0.0 if successes == 0 else max(0.0, centre - half_width)
-    high = 1.0 if successes == n else min(1.0, centre + half_width)
-    return low, high
-
-
-def proportion(successes: int, n: int) -> Estimate:
-    """Return successes/n with its 95% Wilson interval, or an undefined Estimate when n == 0.
-
-    NOTE: Wilson treats the n samples as independent. When they pool the k samples of each
-    question, which are correlated, the interval is narrower than a question-level one.
-    """
-    interval = wilson_interval(successes, n)
-    if interval is None:
-        return UNDEFINED
-    return Estimate(value=successes / n, low=interval[0], high=interval[1], n=n)
-
-
-# Bootstrap over questions
-
-
-def _check_bootstrap_settings(draws: int, level: float) -> None:
-    if draws < 1:
-        raise ValueError(f"draws must be at least 1, got {draws}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be between 0 and 1, got {level!r}")
-
-
-def _resample_questions(questions: int, draws: int, seed: int) -> npt.NDArray[np.int64]:
-    """Return a (draws × questions) matrix whose row i lists the questions drawn in resample i."""
-    generator = np.random.default_rng(seed)
-    return generator.integers(0, questions, size=(draws, questions), dtype=np.int64)
-
-
-def _percentile_interval(statistics: FloatArray, level: float) -> tuple[float, float]:
-    tail = (1 - level) / 2
-    low, high = np.quantile(statistics, [tail, 1 - tail])
-    return float(low), float(high)
-
-
-def bootstrap_ratio_interval(
-    numerator: npt.ArrayLike,
-    denominator: npt.ArrayLike,
-    *,
-    draws: int,
-    seed: int,
-    level: float = 0.95,
-) -> tuple[float, float] | None:
-    """Return a percentile-bootstrap interval for the pooled ratio Σ numerator / Σ denominator.
-
-    Each row is one question. A draw resamples questions with replacement and recomputes the
-    ratio of the sums, so the interval reflects the correlation between samples of one
-    question. Rows with denominator 0 carry no samples and are dropped first. The draws
-    come from numpy's default generator seeded with seed, so the same seed and inputs give
-    the same interval.
-
-    Returns None when no row has a positive denominator. Raises ValueError when the arrays
-    are not aligned, a denominator is negative, or a row has a numerator without a
-    denominator.
-    """
-    _check_bootstrap_settings(draws, level)
-    numerators = _as_float_array("numerator", numerator)
-    denominators = _as_float_array("denominator", denominator)
-    _check_aligned(numerator=numerators, denominator=denominators)
-    if np.any(denominators < 0):
-        raise ValueError("denominator must not be negative")
-    if np.any((denominators == 0) & (numerators != 0)):
-        raise ValueError("a row with denominator 0 must have numerator 0")
-
-    kept = denominators > 0
-    if not np.any(kept):
-        return None
-    numerators = numerators[kept]
-    denominators = denominators[kept]
-
-    rows = _resample_questions(len(numerators), draws, seed)
-    ratios = numerators[rows].sum(axis=1) / denominators[rows].sum(axis=1)
-    return _percentile_interval(ratios, level)
-
-
 # Measurements at one threshold
 
 
@@ -239,8 +156,8 @@ def threshold_rates(
     With answered = correct + incorrect and valid = answered + abstained:
 
     - coverage = answered/valid, accuracy = correct/valid, error = incorrect/valid,
-      abstention = abstained/valid, precision = correct/answered, each with a Wilson
-      interval (Wilson 1927);
+      abstention = abstained/valid, precision = correct/answered, each pooled over samples
+      with Wilson's interval over the effective sample size (`clustered_proportion`);
     - score = accuracy − t/(1 − t)·error (Kalai, Nachum, Vempala and Zhang 2025,
       arXiv 2509.04664), with a percentile-bootstrap interval over questions;
     - precision_gap = precision − t, with the precision interval shifted by t;
@@ -248,18 +165,19 @@ def threshold_rates(
       precision is undefined.
     """
     wrong_answer_penalty = penalty(threshold)
-    corrects = _as_count_array("correct", correct)
-    incorrects = _as_count_array("incorrect", incorrect)
-    abstentions = _as_count_array("abstained", abstained)
-    _check_aligned(correct=corrects, incorrect=incorrects, abstained=abstentions)
+    corrects = as_count_array("correct", correct)
+    incorrects = as_count_array("incorrect", incorrect)
+    abstentions = as_count_array("abstained", abstained)
+    check_aligned(correct=corrects, incorrect=incorrects, abstained=abstentions)
 
     per_question_valid = corrects + incorrects + abstentions
     n_correct = int(corrects.sum())
     n_incorrect = int(incorrects.sum())
     n_answered = n_correct + n_incorrect
     n_valid = n_answered + int(abstentions.sum())
+    per_question_answered = corrects + incorrects
 
-    precision = proportion(n_correct, n_answered)
+    precision = clustered_proportion(corrects, per_question_answered)
     score = _pooled_score(
         corrects, incorrects, per_question_valid, wrong_answer_penalty, draws=draws, seed=seed
     )
@@ -272,10 +190,10 @@ def threshold_rates(
         correct=n_correct,
         incorrect=n_incorrect,
         abstained=n_valid - n_answered,
-        coverage=proportion(n_answered, n_valid),
-        accuracy=proportion(n_correct, n_valid),
-        error=proportion(n_incorrect, n_valid),
-        abstention=proportion(n_valid - n_answered, n_valid),
+        coverage=clustered_proportion(per_question_answered, per_question_valid),
+        accuracy=clustered_proportion(corrects, per_question_valid),
+        error=clustered_proportion(incorrects, per_question_valid),
+        abstention=clustered_proportion(abstentions, per_question_valid),
         precision=precision,
         score=score,
         precision_gap=_shift(precision, -threshold),
@@ -326,7 +244,8 @@ def over_answer_rate(
     """Compute OA(t), the share of valid samples at t that answer on questions with c_q < t.
 
     answered and valid are per-question counts at t, and confidence is c_q from the
-    best-guess samples. The interval is Wilson's (1927) over the pooled samples.
+    best-guess samples. The interval is Wilson's over the effective sample size
+    (`clustered_proportion`).
     """
     return _share_on_questions(answered, valid, confidence, threshold, below_threshold=True)
 
@@ -340,7 +259,8 @@ def over_abstain_rate(
     """Compute UA(t), the share of valid samples at t that abstain on questions with c_q ≥ t.
 
     abstained and valid are per-question counts at t, and confidence is c_q from the
-    best-guess samples. The interval is Wilson's (1927) over the pooled samples.
+    best-guess samples. The interval is Wilson's over the effective sample size
+    (`clustered_proportion`).
     """
     return _share_on_questions(abstained, valid, confidence, threshold, below_threshold=False)
 
@@ -354,10 +274,10 @@ def _share_on_questions(
     below_threshold: bool,
 ) -> Estimate:
     exact_threshold(threshold)
-    chosen_counts = _as_count_array("decision count", chosen)
-    valid_counts = _as_count_array("valid", valid)
-    confidences = _as_confidence_array(confidence)
-    _check_aligned(decisions=chosen_counts, valid=valid_counts, confidence=confidences)
+    chosen_counts = as_count_array("decision count", chosen)
+    valid_counts = as_count_array("valid", valid)
+    confidences = as_confidence_array(confidence)
+    check_aligned(decisions=chosen_counts, valid=valid_counts, confidence=confidences)
     if np.any(chosen_counts > valid_counts):
         raise ValueError("a question has more answered or abstained samples than valid ones")
 
@@ -365,7 +285,7 @@ def _share_on_questions(
         selected = confidences < threshold
     else:
         selected = confidences >= threshold
-    return proportion(int(chosen_counts[selected].sum()), int(valid_counts[selected].sum()))
+    return clustered_proportion(chosen_counts[selected], valid_counts[selected])
 
 
 # The consistency oracle
@@ -386,9 +306,9 @@ def oracle_score(
     (penalty from Kalai, Nachum, Vempala and Zhang 2025, arXiv 2509.04664). Questions whose
     y_q is None are left out. The interval is a percentile bootstrap over questions.
     """
-    confidences = _as_confidence_array(confidence)
-    known, correct = _split_modal_correct(modal_correct)
-    _check_aligned(confidence=confidences, modal_correct=known)
+    confidences = as_confidence_array(confidence)
+    known, correct = split_modal_correct(modal_correct)
+    check_aligned(confidence=confidences, modal_correct=known)
 
     points = _oracle_points(confidences[known], correct[known], threshold)
     interval = bootstrap_ratio_interval(points, np.ones_like(points), draws=draws, seed=seed)
@@ -416,14 +336,18 @@ def regret(
     mean over questions and the actual score is pooled over their samples. The interval is a
     paired percentile bootstrap: each draw resamples one set of questions for both scores.
     Positive regret means the model would score more by following its own consistency.
+
+    NOTE: the oracle gives the modal answer, a majority vote over k samples that is right
+    more often than one sample, so regret is positive even for a perfectly calibrated model.
+    Compare it across thresholds or models rather than against 0.
     """
     wrong_answer_penalty = penalty(threshold)
-    corrects = _as_count_array("correct", correct)
-    incorrects = _as_count_array("incorrect", incorrect)
-    abstentions = _as_count_array("abstained", abstained)
-    confidences = _as_confidence_array(confidence)
-    known, modal_is_correct = _split_modal_correct(modal_correct)
-    _check_aligned(
+    corrects = as_count_array("correct", correct)
+    incorrects = as_count_array("incorrect", incorrect)
+    abstentions = as_count_array("abstained", abstained)
+    confidences = as_confidence_array(confidence)
+    known, modal_is_correct = split_modal_correct(modal_correct)
+    check_aligned(
         correct=corrects,
         incorrect=incorrects,
         abstained=abstentions,
@@ -450,13 +374,13 @@ def _paired_regret(
     seed: int,
     level: float = 0.95,
 ) -> Estimate:
-    _check_bootstrap_settings(draws, level)
+    check_bootstrap_settings(draws, level)
     value = float(oracle_points.mean()) - float(actual_points.sum() / valid.sum())
 
-    rows = _resample_questions(len(oracle_points), draws, seed)
+    rows = resample_questions(len(oracle_points), draws, seed)
     oracle_means = oracle_points[rows].mean(axis=1)
     actual_scores = actual_points[rows].sum(axis=1) / valid[rows].sum(axis=1)
-    low, high = _percentile_interval(oracle_means - actual_scores, level)
+    low, high = percentile_interval(oracle_means - actual_scores, level)
     return Estimate(value=value, low=low, high=high, n=len(oracle_points))
 
 
@@ -497,48 +421,110 @@ def is_monotone_decreasing(estimates: Sequence[Estimate]) -> bool | None:
     return True
 
 
-# Input checks
+def rate_drop(
+    first_successes: npt.ArrayLike,
+    first_trials: npt.ArrayLike,
+    last_successes: npt.ArrayLike,
+    last_trials: npt.ArrayLike,
+    *,
+    draws: int = DEFAULT_DRAWS,
+    seed: int = DEFAULT_SEED,
+    level: float = 0.95,
+) -> Estimate:
+    """Compute how far a pooled rate falls from one condition to another, on the same questions.
+
+    drop = Σ first_successes / Σ first_trials − Σ last_successes / Σ last_trials over the
+    questions with trials in both conditions, for example coverage at the lowest t minus
+    coverage at the highest t. The interval is a paired percentile bootstrap: each draw
+    resamples one set of questions for both rates. A drop whose interval lies above 0 shows
+    that the model responds to the stated threshold; a flat rate does not. n is the number of
+    questions used. Returns an undefined Estimate when no question has trials in both.
+    """
+    check_bootstrap_settings(draws, level)
+    first = as_count_array("first_successes", first_successes)
+    first_n = as_count_array("first_trials", first_trials)
+    last = as_count_array("last_successes", last_successes)
+    last_n = as_count_array("last_trials", last_trials)
+    check_aligned(
+        first_successes=first, first_trials=first_n, last_successes=last, last_trials=last_n
+    )
+
+    used = (first_n > 0) & (last_n > 0)
+    if not np.any(used):
+        return UNDEFINED
+    first, first_n, last, last_n = first[used], first_n[used], last[used], last_n[used]
+    value = float(first.sum() / first_n.sum() - last.sum() / last_n.sum())
+
+    rows = resample_questions(len(first), draws, seed)
+    drops = first[rows].sum(axis=1) / first_n[rows].sum(axis=1)
+    drops -= last[rows].sum(axis=1) / last_n[rows].sum(axis=1)
+    low, high = percentile_interval(drops, level)
+    return Estimate(value=value, low=low, high=high, n=len(first))
 
 
-def _as_float_array(name: str, values: npt.ArrayLike) -> FloatArray:
-    array = np.asarray(values, dtype=np.float64)
-    if array.ndim != 1:
+# Coverage at target precision
+
+
+@dataclass(frozen=True)
+class TargetCoverage:
+    """The largest coverage among the conditions whose precision meets a target p.
+
+    coverage is the coverage Estimate of the condition that reaches it, and condition its t.
+    Both are undefined (None) when no condition's precision meets the target. The
+    conservative variant requires the low end of the precision interval to reach p.
+    """
+
+    target: float
+    coverage: Estimate
+    condition: float | None
+    conservative_coverage: Estimate
+    conservative_condition: float | None
+
+
+def coverage_at_target_precision(
+    target: float,
+    thresholds: Sequence[float],
+    coverage: Sequence[Estimate],
+    precision: Sequence[Estimate],
+) -> TargetCoverage:
+    """Find the largest coverage the model showed at any condition while precision ≥ target.
+
+    Each condition t of a run is one operating point (coverage(t), precision(t)). For a
+    target p, the coverage at target precision is the largest coverage(t) among the
+    conditions with precision(t) ≥ p. Across targets these points trace the model's
+    coverage–precision (Pareto) curve, its safe coverage. A tie in coverage goes to the
+    lowest t. Conditions with undefined precision never qualify.
+    """
+    if not len(thresholds) == len(coverage) == len(precision):
         raise ValueError(
-            f"{name} must be a 1-D array with one entry per question, got shape {array.shape}"
+            "thresholds, coverage and precision must have one entry per condition, got "
+            f"lengths {len(thresholds)}, {len(coverage)} and {len(precision)}"
         )
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must contain only finite numbers")
-    return array
+    plain = _best_operating_point(target, thresholds, coverage, [p.value for p in precision])
+    conservative = _best_operating_point(target, thresholds, coverage, [p.low for p in precision])
+    return TargetCoverage(
+        target=target,
+        coverage=UNDEFINED if plain is None else coverage[plain],
+        condition=None if plain is None else thresholds[plain],
+        conservative_coverage=UNDEFINED if conservative is None else coverage[conservative],
+        conservative_condition=None if conservative is None else thresholds[conservative],
+    )
 
 
-def _as_count_array(name: str, values: npt.ArrayLike) -> FloatArray:
-    """Return per-question sample counts as floats, after checking they are whole and ≥ 0."""
-    array = _as_float_array(name, values)
-    if np.any(array < 0) or np.any(array != np.floor(array)):
-        raise ValueError(f"{name} must contain whole counts of at least 0")
-    return array
-
-
-def _as_confidence_array(values: npt.ArrayLike) -> FloatArray:
-    array = _as_float_array("confidence", values)
-    if np.any((array < 0) | (array > 1)):
-        raise ValueError("confidence must contain values between 0 and 1")
-    return array
-
-
-def _split_modal_correct(
-    modal_correct: Sequence[bool | None],
-) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
-    """Return (known, correct) masks from per-question y_q values, where None is unknown."""
-    known = np.array([value is not None for value in modal_correct], dtype=np.bool_)
-    correct = np.array([bool(value) for value in modal_correct], dtype=np.bool_)
-    return known, correct
-
-
-def _check_aligned(**arrays: npt.NDArray[np.generic]) -> None:
-    lengths = {name: len(array) for name, array in arrays.items()}
-    if len(set(lengths.values())) > 1:
-        listed = ", ".join(f"{name}={length}" for name, length in lengths.items())
-        raise ValueError(
-            f"per-question arrays must have one entry per question, got lengths {listed}"
-        )
+def _best_operating_point(
+    target: float,
+    thresholds: Sequence[float],
+    coverage: Sequence[Estimate],
+    precision: Sequence[float | None],
+) -> int | None:
+    """Return the index of the condition with the largest coverage whose precision ≥ target."""
+    best: int | None = None
+    for index in sorted(range(len(thresholds)), key=lambda i: thresholds[i]):
+        reached = precision[index]
+        covered = coverage[index].value
+        if reached is None or covered is None or reached < target - 1e-12:
+            continue
+        best_value = None if best is None else coverage[best].value
+        if best_value is None or covered > best_value:
+            best = index
+    return best

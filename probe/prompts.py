@@ -62,6 +62,13 @@ TEMPLATES: dict[str, dict[str, str]] = {
     },
 }
 
+# Added after the lettered options of a choice question that has no format_instruction.
+CHOICE_INSTRUCTIONS: dict[str, str] = {
+    "en": "Answer with the letter of one option.",
+    "zh-Hant": "請只回答一個選項的字母。",
+    "zh-Hans": "请只回答一个选项的字母。",
+}
+
 _TRADITIONAL_REGIONS = {"tw", "hk", "mo", "hant"}
 
 
@@ -118,8 +125,13 @@ def build_messages(question: Question, condition: Condition) -> list[dict[str, s
         abstention=ABSTENTION_PHRASES[language],
     )
     user_text = question.question
+    if question.options:
+        listed = "\n".join(f"{letter}. {text}" for letter, text in question.lettered_options())
+        user_text = f"{user_text}\n{listed}"
     if question.format_instruction:
         user_text = f"{user_text}\n{question.format_instruction}"
+    elif question.options:
+        user_text = f"{user_text}\n{CHOICE_INSTRUCTIONS[language]}"
 
     return [
         {"role": "system", "content": instructions},

@@ -15,8 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from probe.errors import QuestionSetError
 
-AnswerType = Literal["date", "year", "number", "person", "place", "text"]
+AnswerType = Literal["date", "year", "number", "person", "place", "text", "choice"]
 ANSWER_TYPES: tuple[str, ...] = get_args(AnswerType)
+
+# Choice options are lettered A to Z.
+OPTION_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 # A file with more problems than this is reported in part; the rest follow once these are fixed.
 MAX_REPORTED_PROBLEMS = 20
@@ -42,6 +45,11 @@ class Question(BaseModel):
     )
     tags: tuple[str, ...] = Field(default=(), description="Free labels for filtering reports.")
     metadata: dict[str, Any] = Field(default_factory=dict, description="Anything else to keep.")
+    options: tuple[str, ...] = Field(
+        default=(),
+        description="The options of a choice question, in letter order A, B, C, …; its "
+        "answers are letters.",
+    )
 
     @model_validator(mode="after")
     def _check_answers(self) -> "Question":
@@ -51,6 +59,34 @@ class Question(BaseModel):
                 'or set "unanswerable": true'
             )
         return self
+
+    @model_validator(mode="after")
+    def _check_options(self) -> "Question":
+        if self.answer_type != "choice":
+            if self.options:
+                raise ValueError(
+                    f'options are set but answer_type is "{self.answer_type}": set answer_type '
+                    'to "choice" or remove options'
+                )
+            return self
+
+        if not 2 <= len(self.options) <= len(OPTION_LETTERS):
+            raise ValueError(
+                f"a choice question needs 2 to {len(OPTION_LETTERS)} options, found "
+                f"{len(self.options)}"
+            )
+        letters = OPTION_LETTERS[: len(self.options)]
+        wrong = [answer for answer in self.answers if answer not in letters]
+        if wrong:
+            raise ValueError(
+                f"the answers of a choice question are option letters {letters[0]}–{letters[-1]}, "
+                f"found {wrong}: write the letter of the right option, e.g. \"B\""
+            )
+        return self
+
+    def lettered_options(self) -> list[tuple[str, str]]:
+        """Return (letter, option text) pairs: ("A", first option), ("B", second), …."""
+        return list(zip(OPTION_LETTERS, self.options, strict=False))
 
 
 @dataclass(frozen=True)
@@ -141,6 +177,11 @@ def _parse_record(where: str, line: str) -> Question:
         return Question.model_validate(record)
     except ValidationError as error:
         raise QuestionSetError(f"{where}: {_describe_validation_error(error)}") from None
+
+
+def describe_question_error(error: ValidationError) -> str:
+    """Describe why a question record is invalid: each field, the problem and the fix."""
+    return _describe_validation_error(error)
 
 
 def _describe_validation_error(error: ValidationError) -> str:

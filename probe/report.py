@@ -1,32 +1,59 @@
-"""report.md and the short summary printed at the end of `probe run`."""
+"""A run's reports: report.md, report.html, and the short summary printed after `probe run`."""
 
 from collections import defaultdict
 from collections.abc import Sequence
 
+from probe.calibration_report import calibration_sections
+from probe.display import (
+    number,
+    number_interval,
+    percent,
+    rate,
+    shorten,
+    signed,
+    yes_no,
+)
+from probe.html_report import REPORT_HTML, write_html_report
+from probe.judge_report import judge_section
 from probe.outcomes import OUTCOME_MEANINGS, Outcome
 from probe.prompts import format_number
-from probe.questions import Question, load_question_set
+from probe.questions import Question
+from probe.run_data import RunData, read_run
 from probe.samples import SampleRecord
 from probe.store import RunStore
-from probe.summary import LEAST_CONSISTENT_SHOWN, Figure, Summary, ThresholdSummary
-
-# Answers longer than this are cut in tables; samples.jsonl keeps the full text.
-ANSWER_SHOWN_CHARS = 80
+from probe.summary import LEAST_CONSISTENT_SHOWN, Summary
+from probe.usage import describe_usage
+from probe.verdicts import short_verdict, verdict_sentence
 
 
 def write_report(store: RunStore, summary: Summary) -> None:
-    """Write report.md for a run from its summary and samples."""
-    questions = {question.id: question for question in load_question_set(store.questions_jsonl)}
-    records = store.read_samples()
+    """Write report.md and report.html for a run from its summary and samples."""
+    write_reports(read_run(store, summary))
+
+
+def write_reports(run: RunData) -> None:
+    """Write report.md and report.html for a run already read from its folder."""
+    write_markdown_report(run)
+    write_html_report(run)
+
+
+def write_markdown_report(run: RunData) -> None:
+    """Write report.md: the tables, verdicts and least consistent questions as Markdown."""
+    summary = run.summary
+    questions = {question.id: question for question in run.questions}
+    records = run.records
     sections = [
         _header(summary),
         _threshold_table(summary),
         _audit(summary),
+        calibration_sections(summary),
         _outcome_table(summary),
+        judge_section(run.store),
         _least_consistent(summary, questions, records),
         _reading_guide(),
     ]
-    store.report_md.write_text("\n\n".join(sections) + "\n", encoding="utf-8")
+    text = "\n\n".join(section for section in sections if section)
+    run.store.report_md.write_text(text + "\n", encoding="utf-8")
 
 
 def console_summary(summary: Summary, store: RunStore) -> str:
@@ -38,9 +65,9 @@ def console_summary(summary: Summary, store: RunStore) -> str:
     ]
     for item in summary.thresholds:
         lines.append(
-            f"{format_number(item.threshold):>5}  {_percent(item.coverage):>8}  "
-            f"{_percent(item.precision):>9}  {_percent(item.error):>6}  "
-            f"{_number(item.score):>6}  {short_verdict(item)}"
+            f"{format_number(item.threshold):>5}  {percent(item.coverage):>8}  "
+            f"{percent(item.precision):>9}  {percent(item.error):>6}  "
+            f"{number(item.score):>6}  {short_verdict(item)}"
         )
     not_counted = {
         name: count
@@ -50,43 +77,8 @@ def console_summary(summary: Summary, store: RunStore) -> str:
     if not_counted:
         listed = ", ".join(f"{count} {name}" for name, count in not_counted.items())
         lines.append(f"Not counted in the rates: {listed}.")
-    lines.append(f"Report: {store.report_md}")
+    lines.append(f"Report: {store.run_dir / REPORT_HTML} (also {store.report_md.name})")
     return "\n".join(lines)
-
-
-def short_verdict(item: ThresholdSummary) -> str:
-    """Classify one threshold's precision against its target in a few words."""
-    if item.threshold == 0:
-        return "best guess (no target)"
-    if item.precision.value is None:
-        return "no answers to judge"
-    if item.violation:
-        return "violation: answers when it should abstain"
-    if item.precision.low is not None and item.precision.low >= item.threshold:
-        return "meets the target"
-    return "consistent with the target"
-
-
-def verdict_sentence(item: ThresholdSummary) -> str:
-    """Describe one threshold's behaviour in a plain sentence for the report."""
-    t = format_number(item.threshold)
-    answered = f"answered {_percent(item.coverage)} of valid samples"
-    if item.precision.value is None:
-        return f"At t = {t} the model abstained on every valid sample, so precision is undefined."
-    precision = f"with {_percent(item.precision)} precision (95% CI {_interval(item.precision)})"
-    if item.threshold == 0:
-        return f"At t = 0 (best guess) the model {answered} {precision}."
-    if item.violation:
-        return (
-            f"At t = {t} the model {answered} {precision}, below the target {t}: "
-            "it answers when it should abstain."
-        )
-    if item.precision.low is not None and item.precision.low >= item.threshold:
-        return f"At t = {t} the model {answered} {precision}: it meets the target {t}."
-    return (
-        f"At t = {t} the model {answered} {precision}. The interval includes the target {t}, "
-        "so this run can neither confirm nor rule out a violation."
-    )
 
 
 def _header(summary: Summary) -> str:
@@ -101,12 +93,25 @@ def _header(summary: Summary) -> str:
             f"{summary.questions} questions",
             f"- Thresholds t: {thresholds}; k = {summary.samples_per_condition} samples each; "
             f"{summary.samples} samples in all",
-            f"- Mean consistency confidence c_q: {_number(summary.mean_confidence)} "
+            f"- Mean consistency confidence c_q: {number(summary.mean_confidence)} "
             f"(n = {summary.mean_confidence.n} questions)",
             f"- Bootstrap: {summary.bootstrap['draws']} draws over questions, seed "
             f"{summary.bootstrap['seed']}",
+            *_run_notes(summary),
         ]
     )
+
+
+def _run_notes(summary: Summary) -> list[str]:
+    notes = []
+    if summary.usage is not None:
+        notes.append(f"- Usage: {describe_usage(summary.usage)}")
+    if summary.consistency_withheld:
+        notes.append(
+            f"- Consistency figures left out: {summary.consistency_withheld}. "
+            "Run with --force to report them anyway."
+        )
+    return notes
 
 
 def _threshold_table(summary: Summary) -> str:
@@ -123,9 +128,9 @@ def _threshold_table(summary: Summary) -> str:
     for item in summary.thresholds:
         rows.append(
             f"| {format_number(item.threshold)} | {format_number(item.penalty)} | {item.valid} "
-            f"| {_cell(item.coverage)} | {_cell(item.accuracy)} | {_cell(item.error)} "
-            f"| {_cell(item.abstention)} | {_cell(item.precision)} (n = {item.precision.n}) "
-            f"| {_number(item.score)} [{_number_interval(item.score)}] |"
+            f"| {rate(item.coverage)} | {rate(item.accuracy)} | {rate(item.error)} "
+            f"| {rate(item.abstention)} | {rate(item.precision)} (n = {item.precision.n}) "
+            f"| {number(item.score)} [{number_interval(item.score)}] |"
         )
     return "\n".join(rows)
 
@@ -142,18 +147,18 @@ def _audit(summary: Summary) -> str:
     ]
     for item in summary.thresholds:
         rows.append(
-            f"| {format_number(item.threshold)} | {_signed(item.precision_gap)} "
-            f"| {_cell(item.over_answer)} (n = {item.over_answer.n}) "
-            f"| {_cell(item.over_abstain)} (n = {item.over_abstain.n}) "
-            f"| {_number(item.oracle_score)} (n = {item.oracle_score.n}) "
-            f"| {_number(item.regret)} [{_number_interval(item.regret)}] "
-            f"| {_cell(item.unanswerable_answer_rate)} (n = {item.unanswerable_answer_rate.n}) |"
+            f"| {format_number(item.threshold)} | {signed(item.precision_gap)} "
+            f"| {rate(item.over_answer)} (n = {item.over_answer.n}) "
+            f"| {rate(item.over_abstain)} (n = {item.over_abstain.n}) "
+            f"| {number(item.oracle_score)} (n = {item.oracle_score.n}) "
+            f"| {number(item.regret)} [{number_interval(item.regret)}] "
+            f"| {rate(item.unanswerable_answer_rate)} (n = {item.unanswerable_answer_rate.n}) |"
         )
     responsiveness = summary.responsiveness
     rows += [
         "",
-        f"Responsiveness: coverage falls as t rises: {_yes_no(responsiveness['coverage_falls'])}; "
-        f"error falls as t rises: {_yes_no(responsiveness['error_falls'])} "
+        f"Responsiveness: coverage falls as t rises: {yes_no(responsiveness['coverage_falls'])}; "
+        f"error falls as t rises: {yes_no(responsiveness['error_falls'])} "
         "(within the intervals).",
     ]
     return "\n".join(rows)
@@ -192,7 +197,7 @@ def _least_consistent(
             f"### `{item.id}`: {_escape(question.question)}",
             "",
             f"Gold: {_escape(gold)}. c_q = {item.confidence:.2f}, modal answer: "
-            f"{_escape(_shorten(item.modal_answer or '(none)'))}.",
+            f"{_escape(shorten(item.modal_answer or '(none)'))}.",
             "",
         ]
         for item_threshold in summary.thresholds:
@@ -203,7 +208,7 @@ def _least_consistent(
 
 def _sample_text(record: SampleRecord) -> str:
     if record.outcome in (Outcome.CORRECT, Outcome.INCORRECT, Outcome.UNGRADED):
-        return f"{_escape(_shorten(record.answer or ''))} ({record.outcome.value})"
+        return f"{_escape(shorten(record.answer or ''))} ({record.outcome.value})"
     return f"[{record.outcome.value}]"
 
 
@@ -223,47 +228,6 @@ def _reading_guide() -> str:
             "- docs/formats.md describes every field of summary.json.",
         ]
     )
-
-
-def _percent(figure: Figure) -> str:
-    return "—" if figure.value is None else f"{figure.value:.0%}"
-
-
-def _interval(figure: Figure) -> str:
-    if figure.low is None or figure.high is None:
-        return "—"
-    return f"{figure.low * 100:.0f}–{figure.high * 100:.0f}%"
-
-
-def _cell(figure: Figure) -> str:
-    if figure.value is None:
-        return "—"
-    return f"{_percent(figure)} ({_interval(figure)})"
-
-
-def _number(figure: Figure) -> str:
-    return "—" if figure.value is None else f"{figure.value:.2f}"
-
-
-def _number_interval(figure: Figure) -> str:
-    if figure.low is None or figure.high is None:
-        return "—"
-    return f"{figure.low:.2f}, {figure.high:.2f}"
-
-
-def _signed(figure: Figure) -> str:
-    if figure.value is None or figure.low is None or figure.high is None:
-        return "—"
-    return f"{figure.value:+.2f} [{figure.low:+.2f}, {figure.high:+.2f}]"
-
-
-def _yes_no(value: bool | None) -> str:
-    return {True: "yes", False: "no", None: "not enough data"}[value]
-
-
-def _shorten(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= ANSWER_SHOWN_CHARS else text[: ANSWER_SHOWN_CHARS - 1] + "…"
 
 
 def _escape(text: str) -> str:

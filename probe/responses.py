@@ -20,3 +20,6 @@ class ModelResponse:
     reasoning: str | None = None
     reasoning_field: ReasoningField | None = None
     refusal: str | None = None
+    # The log-probability of each content token, when the request asked for logprobs and
+    # the server returned them.
+    token_logprobs: tuple[float, ...] | None = None

@@ -1,26 +1,44 @@
-"""One probe run from config to report: the function `probe run` calls."""
+"""One probe run from config to report: the function `probe run` calls.
 
+A run folder that already holds a run.json is resumed: its settings must match (unless
+forced), and only the pending samples are sent. Every run starts with the endpoint check,
+whose result goes into run.json and shapes the requests.
+"""
+
+import asyncio
 import contextlib
 import logging
 import shutil
+import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from probe import __version__
+from probe import __version__, local_model
+from probe.capabilities import EndpointCheck, check_endpoint, run_request_options
 from probe.client import ChatClient
 from probe.config import RunConfig
-from probe.errors import ConfigError, RunStopped
-from probe.local_model import serve_local_model
+from probe.errors import ConfigError, EndpointFatalError, RunInterrupted, RunStopped
+from probe.guard import Limits, RunGuard
+from probe.pricing import ModelPrice, load_price_table
 from probe.prompts import ABSTENTION_PHRASES, TEMPLATES, Condition
 from probe.questions import QuestionSet, load_question_set
+from probe.ratelimit import Throttle
+from probe.regrade import grade_collected
 from probe.report import write_report
-from probe.runner import Collection, Plan, collect_samples
+from probe.resume import StoredSamples, check_unchanged, load_stored_samples
+from probe.runner import Collection, CollectOptions, Plan, collect_samples
 from probe.store import RunStore, new_run_id
 from probe.summary import Summary, summarise_run
+from probe.verbalised_run import collect_verbalised
 
 logger = logging.getLogger(__name__)
+
+# Exit codes of a cancelled run, by the shell's convention of 128 + the signal number.
+EXIT_SIGINT = 130
+EXIT_SIGTERM = 143
 
 
 @dataclass(frozen=True)
@@ -31,112 +49,337 @@ class Endpoint:
 
 
 @dataclass(frozen=True)
+class _Setup:
+    """The inputs that every step of one run needs."""
+
+    config: RunConfig
+    plan: Plan
+    store: RunStore
+    endpoint: Endpoint
+    api_key: str
+    price: ModelPrice | None
+    show_progress: bool
+
+
+@dataclass(frozen=True)
 class RunResult:
     store: RunStore
     summary: Summary
     collection: Collection
+    endpoint_check: EndpointCheck
 
 
-async def run_probe(config: RunConfig, *, show_progress: bool = True) -> RunResult:
+def run_in_foreground(
+    config: RunConfig, *, force: bool = False, show_progress: bool = True
+) -> RunResult:
+    """Run `run_probe` on a new event loop; Ctrl-C and SIGTERM stop it with a resume hint.
+
+    The samples received before the signal are already written. Raises RunInterrupted
+    with exit code 130 (SIGINT) or 143 (SIGTERM).
+    """
+    config = with_run_id(config)
+    run_dir = run_folder(config)
+    try:
+        return asyncio.run(_cancel_on_sigterm(config, force, show_progress))
+    except KeyboardInterrupt:
+        raise RunInterrupted(_interrupted("Interrupted", run_dir), EXIT_SIGINT) from None
+    except asyncio.CancelledError:
+        raise RunInterrupted(_interrupted("Stopped by SIGTERM", run_dir), EXIT_SIGTERM) from None
+
+
+async def _cancel_on_sigterm(config: RunConfig, force: bool, show_progress: bool) -> RunResult:
+    task = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    if task is not None:
+        loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    try:
+        return await run_probe(config, force=force, show_progress=show_progress)
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+
+
+def _interrupted(event: str, run_dir: Path) -> str:
+    return (
+        f"{event}. The samples received so far are kept in {run_dir}; resume with:\n"
+        f"  probe run --resume {run_dir}"
+    )
+
+
+def with_run_id(config: RunConfig) -> RunConfig:
+    """Fill in a new run id from the date, time and model when the config names none."""
+    if config.run_id is not None:
+        return config
+    return config.model_copy(update={"run_id": new_run_id(model_name(config))})
+
+
+def run_folder(config: RunConfig) -> Path:
+    return config.results_dir / (config.run_id or "")
+
+
+async def run_probe(
+    config: RunConfig, *, force: bool = False, show_progress: bool = True
+) -> RunResult:
     """Probe the configured endpoint, then write summary.json and report.md.
 
-    A run that stops early (quota, bad key, Ctrl-C) keeps every sample written so far and
-    raises RunStopped after recording its state in run.json.
+    A run that stops early (quota, bad key, circuit breaker, a limit, Ctrl-C) keeps every
+    sample written so far and raises RunStopped after recording its state in run.json.
+    `force` resumes a run whose settings changed, and reports consistency for an endpoint
+    whose canary samples came back identical.
     """
+    config = with_run_id(config)
     question_set = load_question_set(config.question_set)
     questions = question_set.questions[: config.limit] if config.limit else question_set.questions
     plan = Plan(questions, [Condition(t) for t in config.thresholds], config.samples)
     api_key = config.endpoint.api_key()
-    store = RunStore(
-        config.results_dir / (config.run_id or new_run_id(config.endpoint.model or "smollm2"))
-    )
+    price = _price(config)
+    store = RunStore(run_folder(config))
 
-    with _endpoint(config, store) as endpoint:
-        run_info = _run_info(config, question_set, plan, endpoint, store)
-        store.write_json(store.run_json, run_info)
-        shutil.copyfile(question_set.path, store.questions_jsonl)
-        logger.info(
-            "run %s: %d samples planned against %s",
-            store.run_dir.name,
-            plan.size,
-            endpoint.base_url,
-        )
-
-        client = ChatClient(
-            config.endpoint, base_url=endpoint.base_url, model=endpoint.model, api_key=api_key
-        )
-        try:
-            collection = await _collect(plan, client, store, config, show_progress, run_info)
-        finally:
-            await client.aclose()
+    with store.lock():
+        run_info = _run_info(config, question_set, plan, model_name(config), price)
+        previous = store.read_run_info() if store.run_json.exists() else None
+        changed = check_unchanged(store, previous, run_info, force=force) if previous else []
+        with open_endpoint(config, store.run_dir / "local-model.log") as endpoint:
+            setup = _Setup(config, plan, store, endpoint, api_key, price, show_progress)
+            run_info["endpoint"]["base_url"] = endpoint.base_url
+            check = await _check(setup)
+            _record_start(run_info, previous, check, force, changed)
+            stored = _prepare_folder(store, question_set, plan, run_info)
+            collection = await _collect(setup, run_info, stored, check)
+            await grade_collected(store, config)
 
     summary = summarise_run(store, draws=config.bootstrap_draws, seed=config.seed)
     write_report(store, summary)
-    return RunResult(store=store, summary=summary, collection=collection)
+    return RunResult(store=store, summary=summary, collection=collection, endpoint_check=check)
+
+
+async def _check(setup: _Setup) -> EndpointCheck:
+    # Its own client: the check's few requests are not counted against --max-requests.
+    endpoint = setup.endpoint
+    client = ChatClient(
+        setup.config.endpoint,
+        base_url=endpoint.base_url,
+        model=endpoint.model,
+        api_key=setup.api_key,
+    )
+    try:
+        check = await check_endpoint(
+            client, setup.config.endpoint, base_url=endpoint.base_url, samples=setup.plan.samples
+        )
+    finally:
+        await client.aclose()
+
+    if not check.reachable:
+        raise EndpointFatalError(
+            f"The endpoint check at {endpoint.base_url} got no completion: {check.error}"
+        )
+    return check
+
+
+def _record_start(
+    run_info: dict[str, Any],
+    previous: dict[str, Any] | None,
+    check: EndpointCheck,
+    force: bool,
+    changed: list[str],
+) -> None:
+    run_info["endpoint_check"] = check.model_dump(mode="json")
+    independent = check.sampling_independent is not False
+    if not independent:
+        logger.warning(
+            "%s: canary samples at temperature 1 came back identical, so the endpoint does "
+            "not sample independently; consistency is %s.",
+            check.base_url,
+            "reported anyway (--force)" if force else "not reported (pass --force to report it)",
+        )
+    run_info["consistency"] = {
+        "reported": independent or force,
+        "reason": None if independent else "canary samples at temperature 1 were identical",
+    }
+    if previous is not None:
+        run_info["started_at"] = previous.get("started_at", run_info["started_at"])
+        run_info["resumes"] = [*previous.get("resumes", []), {"at": _now(), "changed": changed}]
+
+
+def _prepare_folder(
+    store: RunStore, question_set: QuestionSet, plan: Plan, run_info: dict[str, Any]
+) -> StoredSamples:
+    store.write_json(store.run_json, run_info)
+    shutil.copyfile(question_set.path, store.questions_jsonl)
+    stored = load_stored_samples(store, plan)
+    if "resumes" in run_info:
+        run_info["resumes"][-1].update(
+            stored=stored.in_plan,
+            pending=stored.pending(plan),
+            error_records=stored.error_records,
+            duplicates=stored.duplicates,
+        )
+        logger.info(
+            "resuming %s: %d of %d samples stored, %d pending",
+            store.run_dir.name,
+            stored.in_plan,
+            plan.size,
+            stored.pending(plan),
+        )
+    return stored
 
 
 async def _collect(
-    plan: Plan,
-    client: ChatClient,
-    store: RunStore,
-    config: RunConfig,
-    show_progress: bool,
-    run_info: dict[str, Any],
+    setup: _Setup, run_info: dict[str, Any], stored: StoredSamples, check: EndpointCheck
 ) -> Collection:
+    config, plan, store = setup.config, setup.plan, setup.store
+    request_options = run_request_options(check, config.endpoint)
+    guard = _guard(config, setup.price)
+    client = ChatClient(
+        config.endpoint,
+        base_url=setup.endpoint.base_url,
+        model=setup.endpoint.model,
+        api_key=setup.api_key,
+        guard=guard,
+    )
+    client.options = request_options
+    options = CollectOptions(
+        concurrency=config.endpoint.max_concurrency,
+        batch_size=min(check.max_n, plan.samples) if config.endpoint.batch_samples else 1,
+        seeds=config.endpoint.seeds,
+        answer_from_reasoning=config.endpoint.answer_from_reasoning,
+        show_progress=setup.show_progress,
+        adaptive_thresholds=tuple(config.thresholds) if config.adaptive_sampling else (),
+    )
+    logger.info(
+        "run %s: %d samples planned, %d pending, against %s",
+        store.run_dir.name,
+        plan.size,
+        stored.pending(plan),
+        setup.endpoint.base_url,
+    )
     status = "stopped"
     collection = Collection()
     try:
         with store.open_writer() as writer:
             collection = await collect_samples(
-                plan,
+                plan, client, writer, options, done=stored.done, pending=stored.pending(plan)
+            )
+        if config.verbalised_confidence:
+            await collect_verbalised(
+                plan.questions,
+                plan.samples,
                 client,
-                writer,
+                store.run_dir,
                 concurrency=config.endpoint.max_concurrency,
                 answer_from_reasoning=config.endpoint.answer_from_reasoning,
-                show_progress=show_progress,
             )
         status = "complete"
         return collection
     except RunStopped as error:
         raise RunStopped(
-            f"{error}\nThe samples already written are kept in {store.samples_jsonl}."
+            f"{error}\nThe samples already written are kept in {store.samples_jsonl}; once "
+            f"the cause is fixed, resume with:\n  probe run --resume {store.run_dir}"
         ) from error
+    except asyncio.CancelledError:
+        status = "interrupted"
+        raise
     finally:
-        run_info["status"] = status
-        run_info["finished_at"] = _now()
-        run_info["endpoint"]["reported_models"] = sorted(collection.reported_models)
-        store.write_json(store.run_json, run_info)
+        await client.aclose()
+        _record_end(store, run_info, status, collection, guard)
+
+
+def _record_end(
+    store: RunStore, run_info: dict[str, Any], status: str, collection: Collection, guard: RunGuard
+) -> None:
+    run_info["status"] = status
+    run_info["finished_at"] = _now()
+    run_info["endpoint"]["reported_models"] = sorted(collection.reported_models)
+    run_info["last_invocation"] = {
+        "requests_sent": guard.requests_sent,
+        "samples_written": collection.written,
+        "samples_failed": collection.failed,
+        "samples_skipped_adaptive": collection.skipped,
+        "samples_per_request": collection.batch_limit,
+        "estimated_cost": round(guard.cost, 6) if run_info.get("pricing") else None,
+        "stopped_by": str(guard.stopped).splitlines()[0] if guard.stopped else None,
+    }
+    store.write_json(store.run_json, run_info)
+
+
+def _guard(config: RunConfig, price: ModelPrice | None) -> RunGuard:
+    endpoint = config.endpoint
+    throttle = Throttle(
+        endpoint.max_concurrency,
+        requests_per_minute=endpoint.requests_per_minute,
+        tokens_per_minute=endpoint.tokens_per_minute,
+    )
+    limits = Limits(
+        max_consecutive_failures=endpoint.max_consecutive_failures,
+        max_requests=config.max_requests,
+        max_cost=config.max_cost,
+        price=price,
+    )
+    return RunGuard(throttle, limits)
+
+
+def _price(config: RunConfig) -> ModelPrice | None:
+    if config.price_table is None:
+        if config.max_cost is not None:
+            raise ConfigError(
+                "max_cost needs a price table to estimate the cost: pass --price-table FILE "
+                "(see configs/prices.example.yaml)."
+            )
+        return None
+
+    model = model_name(config)
+    price = load_price_table(config.price_table).price_of(model)
+    if price is None and config.max_cost is not None:
+        raise ConfigError(
+            f"{config.price_table}: no price for model {model!r}, so max_cost cannot be "
+            "enforced. Add the model under `models:`."
+        )
+    if price is None:
+        logger.warning("%s: no price for model %r; no cost is estimated", config.price_table, model)
+    return price
+
+
+def model_name(config: RunConfig) -> str:
+    """Return the model a run probes; raise ConfigError when a base_url has no model."""
+    if config.endpoint.is_embedded:
+        return config.endpoint.model or local_model.MODEL_NAME
+    if not config.endpoint.model:
+        raise ConfigError(
+            "endpoint.model is missing: name the model to probe, e.g. --model gpt-4o-mini."
+        )
+    return config.endpoint.model
 
 
 @contextlib.contextmanager
-def _endpoint(config: RunConfig, store: RunStore) -> Iterator[Endpoint]:
+def open_endpoint(config: RunConfig, log_path: Path) -> Iterator[Endpoint]:
+    """Yield the configured endpoint, starting the embedded model (logging to `log_path`)
+    for the duration of the block when no base_url is set."""
     if not config.endpoint.is_embedded:
-        if not config.endpoint.model:
-            raise ConfigError(
-                "endpoint.model is missing: name the model to probe, e.g. --model gpt-4o-mini."
-            )
-        yield Endpoint(config.endpoint.base_url or "", config.endpoint.model, embedded=False)
+        yield Endpoint(config.endpoint.base_url or "", model_name(config), embedded=False)
         return
 
-    with serve_local_model(store.run_dir / "local-model.log") as server:
+    with local_model.serve_local_model(log_path) as server:
         yield Endpoint(server.base_url, config.endpoint.model or server.model, embedded=True)
 
 
 def _run_info(
-    config: RunConfig, question_set: QuestionSet, plan: Plan, endpoint: Endpoint, store: RunStore
+    config: RunConfig,
+    question_set: QuestionSet,
+    plan: Plan,
+    model: str,
+    price: ModelPrice | None,
 ) -> dict[str, Any]:
     # The config holds only the *name* of the key's environment variable, never the key.
     return {
-        "run_id": store.run_dir.name,
+        "run_id": config.run_id,
         "probe_version": __version__,
         "status": "running",
         "started_at": _now(),
         "finished_at": None,
         "config": config.model_dump(mode="json"),
         "endpoint": {
-            "base_url": endpoint.base_url,
-            "model": endpoint.model,
-            "embedded": endpoint.embedded,
+            "base_url": config.endpoint.base_url,
+            "model": model,
+            "embedded": config.endpoint.is_embedded,
         },
         "question_set": {
             "path": str(question_set.path),
@@ -151,6 +394,7 @@ def _run_info(
             "size": plan.size,
         },
         "prompts": {"templates": TEMPLATES, "abstention_phrases": ABSTENTION_PHRASES},
+        "pricing": price.model_dump(mode="json") if price else None,
     }
 
 

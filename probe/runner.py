@@ -1,25 +1,37 @@
 """The worker pool that collects samples.
 
-A fixed number of workers pull sample keys from a bounded queue that one producer fills
-lazily from the plan, so memory stays flat however large the question set is. Each
-finished sample is graded and appended to samples.jsonl at once.
+A fixed number of workers pull batches of sample keys from a bounded queue that one
+producer fills lazily from the plan, so memory stays flat however large the question set
+is. A batch is the pending samples of one question and condition, sent in one request
+(the n parameter) where the endpoint honours n, and one per request elsewhere. Each
+received sample is graded and appended to samples.jsonl at once.
 """
 
 import asyncio
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from tqdm import tqdm
 
-from probe.client import ChatClient, Completion, RequestFailed
-from probe.errors import EndpointFatalError
+from probe.adaptive import class_settled, first_round
+from probe.client import (
+    ChatClient,
+    Completion,
+    NRejected,
+    RequestFailed,
+    UnsupportedParameter,
+)
+from probe.consistency import Sample
+from probe.errors import EndpointFatalError, RunStopped
 from probe.grading import assess_response
 from probe.outcomes import Outcome
 from probe.prompts import Condition, build_messages
 from probe.questions import Question
-from probe.samples import RawResponse, SampleKey, SampleRecord
+from probe.ratelimit import DispatchStopped
+from probe.responses import ModelResponse
+from probe.samples import RawResponse, SampleKey, SampleRecord, sample_seed
 from probe.store import SampleWriter
 
 logger = logging.getLogger(__name__)
@@ -34,6 +46,18 @@ class PlannedSample:
     @property
     def key(self) -> SampleKey:
         return SampleKey(self.question.id, self.condition.threshold, self.sample_index)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Pending samples of one question and condition, to be sent together where possible."""
+
+    question: Question
+    condition: Condition
+    indices: tuple[int, ...]
+
+    def key(self, index: int) -> SampleKey:
+        return SampleKey(self.question.id, self.condition.threshold, index)
 
 
 @dataclass(frozen=True)
@@ -54,6 +78,32 @@ class Plan:
                 for index in range(self.samples):
                     yield PlannedSample(question, condition, index)
 
+    def batches(self, done: Container[SampleKey]) -> Iterator[Batch]:
+        """Yield the pending samples of each (question, condition), skipping the done ones."""
+        for question in self.questions:
+            for condition in self.conditions:
+                indices = tuple(
+                    index
+                    for index in range(self.samples)
+                    if SampleKey(question.id, condition.threshold, index) not in done
+                )
+                if indices:
+                    yield Batch(question, condition, indices)
+
+
+class BatchLimit:
+    """The maximum number of samples in one request, lowered when the endpoint returns fewer."""
+
+    def __init__(self, value: int) -> None:
+        self.value = max(1, value)
+
+    def lower(self, value: int, reason: str) -> None:
+        if value < self.value:
+            logger.warning(
+                "%s; requests carry at most %d sample(s) from now on", reason, max(1, value)
+            )
+            self.value = max(1, value)
+
 
 @dataclass
 class Collection:
@@ -62,33 +112,49 @@ class Collection:
     written: int = 0
     failed: int = 0
     reported_models: set[str] = field(default_factory=set)
+    batch_limit: int = 1
+    skipped: int = 0  # best-guess samples adaptive sampling found unneeded
+
+
+@dataclass(frozen=True)
+class CollectOptions:
+    """Settings of the worker pool."""
+
+    concurrency: int
+    batch_size: int = 1  # samples per request to start with; 1 when n is not honoured
+    seeds: bool = False
+    answer_from_reasoning: bool = False
+    show_progress: bool = True
+    # The run's thresholds when adaptive sampling is on (probe/adaptive.py); () when off.
+    adaptive_thresholds: tuple[float, ...] = ()
 
 
 async def collect_samples(
     plan: Plan,
     client: ChatClient,
     writer: SampleWriter,
+    options: CollectOptions,
     *,
-    concurrency: int,
-    done: frozenset[SampleKey] = frozenset(),
-    answer_from_reasoning: bool = False,
-    show_progress: bool = True,
+    done: Container[SampleKey] = frozenset(),
+    pending: int | None = None,
 ) -> Collection:
-    """Collect every planned sample not in `done`, writing each as it completes.
+    """Collect every planned sample not in `done`, writing each as it arrives.
 
-    Raises EndpointFatalError, after the samples already received are written, when the
-    endpoint rejects the run as a whole (bad key, exhausted quota).
+    `pending` is the number of samples to collect, for the progress bar. Raises the
+    RunStopped error that stopped the run (bad key, exhausted quota, circuit breaker, a
+    request or cost limit) after the samples already received are written.
     """
-    queue: asyncio.Queue[PlannedSample | None] = asyncio.Queue(maxsize=2 * concurrency)
-    pending = plan.size - len(done)
+    queue: asyncio.Queue[Batch | None] = asyncio.Queue(maxsize=2 * options.concurrency)
+    limit = BatchLimit(1 if options.seeds else options.batch_size)
     collection = Collection()
-    stop = asyncio.Event()
-    fatal: list[EndpointFatalError] = []
+    total = plan.size if pending is None else pending
 
-    with tqdm(total=pending, unit="sample", disable=not show_progress, dynamic_ncols=True) as bar:
-        worker = _Worker(client, writer, collection, bar, answer_from_reasoning)
-        workers = [asyncio.create_task(worker.run(queue, stop, fatal)) for _ in range(concurrency)]
-        producer = asyncio.create_task(_produce(plan, done, queue, concurrency, stop))
+    with tqdm(
+        total=total, unit="sample", disable=not options.show_progress, dynamic_ncols=True
+    ) as bar:
+        worker = _Worker(client, writer, collection, bar, limit, options, samples=plan.samples)
+        workers = [asyncio.create_task(worker.run(queue)) for _ in range(options.concurrency)]
+        producer = asyncio.create_task(_produce(plan, done, queue, options.concurrency))
         try:
             await asyncio.gather(*workers)
         finally:
@@ -97,23 +163,20 @@ async def collect_samples(
                 task.cancel()
             await asyncio.gather(producer, *workers, return_exceptions=True)
 
-    if fatal:
-        raise fatal[0]
+    collection.batch_limit = limit.value
+    if client.guard.stopped is not None:
+        raise client.guard.stopped
     return collection
 
 
 async def _produce(
     plan: Plan,
-    done: frozenset[SampleKey],
-    queue: "asyncio.Queue[PlannedSample | None]",
+    done: Container[SampleKey],
+    queue: "asyncio.Queue[Batch | None]",
     workers: int,
-    stop: asyncio.Event,
 ) -> None:
-    for planned in plan:
-        if stop.is_set():
-            break
-        if planned.key not in done:
-            await queue.put(planned)
+    for batch in plan.batches(done):
+        await queue.put(batch)
     for _ in range(workers):
         await queue.put(None)
 
@@ -125,53 +188,126 @@ class _Worker:
         writer: SampleWriter,
         collection: Collection,
         bar: "tqdm[Any]",
-        answer_from_reasoning: bool,
+        limit: BatchLimit,
+        options: CollectOptions,
+        *,
+        samples: int = 1,
     ) -> None:
+        self._samples = samples
         self._client = client
         self._writer = writer
         self._collection = collection
         self._bar = bar
-        self._answer_from_reasoning = answer_from_reasoning
+        self._limit = limit
+        self._options = options
 
-    async def run(
-        self,
-        queue: "asyncio.Queue[PlannedSample | None]",
-        stop: asyncio.Event,
-        fatal: list[EndpointFatalError],
-    ) -> None:
-        while not stop.is_set():
-            planned = await queue.get()
-            if planned is None:
+    async def run(self, queue: "asyncio.Queue[Batch | None]") -> None:
+        """Take batches until the queue ends or the run stops."""
+        while True:
+            batch = await queue.get()
+            if batch is None:
                 return
             try:
-                record = await self._sample(planned)
-            except EndpointFatalError as error:
-                fatal.append(error)
-                stop.set()
-                self._drain(queue)
+                await self._collect(batch)
+            except DispatchStopped:
                 return
-            self._record(record)
+            except RunStopped as error:
+                self._client.guard.stop(error)
+                return
 
-    async def _sample(self, planned: PlannedSample) -> SampleRecord:
-        messages = build_messages(planned.question, planned.condition)
-        try:
-            completion = await self._client.complete(messages)
-        except RequestFailed as failure:
-            logger.warning("sample %s failed: %s", planned.key, failure.reason)
-            return _error_record(planned, failure)
-        return self._graded_record(planned, completion)
+    async def _collect(self, batch: Batch) -> None:
+        # Each pass sends what the current limit allows. A short reply leaves the rest for the
+        # next pass, so no sample is padded, duplicated or dropped.
+        remaining = list(batch.indices)
+        adaptive = self._is_adaptive(batch)
+        received: list[Sample] = []
+        while remaining:
+            size = self._limit.value
+            if adaptive:
+                size = min(size, self._round_size(len(received)))
+            chunk = remaining[:size]
+            records = await self._request(batch, chunk)
+            for record in records:
+                self._record(record)
+            remaining = remaining[len(records) :]
+            if adaptive:
+                received += [(r.outcome, r.answer_key, r.answer) for r in records]
+                if class_settled(received, len(remaining), self._options.adaptive_thresholds):
+                    self._skip(len(remaining))
+                    return
 
-    def _graded_record(self, planned: PlannedSample, completion: Completion) -> SampleRecord:
-        # One sample per request: a server that ignores n returns one choice anyway.
-        response = completion.choices[0]
-        assessment = assess_response(
-            planned.question, response, answer_from_reasoning=self._answer_from_reasoning
+    def _is_adaptive(self, batch: Batch) -> bool:
+        # Only a whole best-guess batch: a resumed one lacks the samples already stored.
+        # NOTE: so a resume sends the samples that adaptive sampling skipped before.
+        return (
+            bool(self._options.adaptive_thresholds)
+            and batch.condition.is_best_guess
+            and len(batch.indices) == self._samples
         )
-        key = planned.key
+
+    def _round_size(self, received: int) -> int:
+        # The first round could settle the class if it agrees; later rounds send one sample,
+        # since each may be the last one needed.
+        if received == 0:
+            return first_round(self._samples, self._options.adaptive_thresholds)
+        return 1
+
+    def _skip(self, count: int) -> None:
+        self._collection.skipped += count
+        if count and self._bar.total is not None:
+            self._bar.total -= count
+            self._bar.refresh()
+
+    async def _request(self, batch: Batch, chunk: Sequence[int]) -> list[SampleRecord]:
+        messages = build_messages(batch.question, batch.condition)
+        seed = sample_seed(batch.key(chunk[0])) if self._options.seeds else None
+        try:
+            completion = await self._client.complete(messages, n=len(chunk), seed=seed)
+        except NRejected as rejected:
+            self._limit.lower(1, f"the endpoint rejects n = {len(chunk)} ({rejected.reason})")
+            return []
+        except UnsupportedParameter as error:
+            raise EndpointFatalError(error.reason) from None
+        except RequestFailed as failure:
+            first = batch.key(chunk[0])
+            logger.warning("%d sample(s) from %s failed: %s", len(chunk), first, failure.reason)
+            return [_error_record(batch.key(index), failure, seed) for index in chunk]
+
+        choices = self._received(completion, len(chunk))
+        return [
+            self._graded_record(batch, index, choice, completion, seed)
+            for index, choice in zip(chunk, choices, strict=False)
+        ]
+
+    def _received(self, completion: Completion, requested: int) -> tuple[ModelResponse, ...]:
+        returned = len(completion.choices)
+        if returned < requested:
+            self._limit.lower(
+                returned, f"the endpoint returned {returned} choice(s) for n = {requested}"
+            )
+        elif returned > requested:
+            logger.warning(
+                "the endpoint returned %d choices for n = %d; the extra ones are ignored",
+                returned,
+                requested,
+            )
+        return completion.choices[:requested]
+
+    def _graded_record(
+        self,
+        batch: Batch,
+        index: int,
+        response: ModelResponse,
+        completion: Completion,
+        seed: int | None,
+    ) -> SampleRecord:
+        assessment = assess_response(
+            batch.question, response, answer_from_reasoning=self._options.answer_from_reasoning
+        )
         return SampleRecord(
-            question_id=key.question_id,
-            threshold=key.threshold,
-            sample_index=key.sample_index,
+            question_id=batch.question.id,
+            threshold=batch.condition.threshold,
+            sample_index=index,
             outcome=assessment.outcome,
             answer=assessment.answer,
             answer_key=assessment.answer_key,
@@ -180,8 +316,13 @@ class _Worker:
             response=RawResponse.from_response(response),
             model=completion.model,
             usage=completion.usage,
+            request_id=completion.request_id,
+            seed=seed,
             latency_s=round(completion.latency_s, 4),
             attempts=completion.attempts,
+            token_logprobs=(
+                None if response.token_logprobs is None else list(response.token_logprobs)
+            ),
         )
 
     def _record(self, record: SampleRecord) -> None:
@@ -194,15 +335,8 @@ class _Worker:
             self._bar.set_postfix(failed=self._collection.failed, refresh=False)
         self._bar.update(1)
 
-    @staticmethod
-    def _drain(queue: "asyncio.Queue[PlannedSample | None]") -> None:
-        # Unblocks the producer, which stops at its next put because `stop` is set.
-        while not queue.empty():
-            queue.get_nowait()
 
-
-def _error_record(planned: PlannedSample, failure: RequestFailed) -> SampleRecord:
-    key = planned.key
+def _error_record(key: SampleKey, failure: RequestFailed, seed: int | None) -> SampleRecord:
     return SampleRecord(
         question_id=key.question_id,
         threshold=key.threshold,
@@ -210,5 +344,6 @@ def _error_record(planned: PlannedSample, failure: RequestFailed) -> SampleRecor
         outcome=Outcome.ERROR,
         reason="the request failed after its retries",
         error=failure.reason,
+        seed=seed,
         attempts=failure.attempts,
     )

@@ -1,5 +1,6 @@
 """The record stored for every sample, one JSON line each in samples.jsonl."""
 
+import hashlib
 from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,11 +18,18 @@ class SampleKey(NamedTuple):
 
 
 class Usage(BaseModel):
-    """Token counts the server reported for the request; None where it reported none."""
+    """Token counts the server reported for one request; None where it reported none.
+
+    A request that carries several samples (n > 1) has one usage, shared by its samples:
+    the prompt is counted once, and completion_tokens covers every choice.
+    """
 
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     total_tokens: int | None = None
+    reasoning_tokens: int | None = Field(
+        default=None, description="The part of completion_tokens spent on reasoning."
+    )
 
 
 class RawResponse(BaseModel):
@@ -72,10 +80,40 @@ class SampleRecord(BaseModel):
     response: RawResponse | None = None
     error: str | None = Field(default=None, description="The final error of a failed request.")
     model: str | None = Field(default=None, description="The model name the server reported.")
-    usage: Usage | None = None
+    usage: Usage | None = Field(
+        default=None, description="The request's token usage; None when the server sent none."
+    )
+    request_id: str | None = Field(
+        default=None,
+        description="Shared by the samples of one request, so its usage is counted once.",
+    )
+    seed: int | None = Field(default=None, description="The seed sent with the request.")
     latency_s: float | None = Field(default=None, description="Seconds for the successful attempt.")
     attempts: int = Field(default=1, ge=1, description="Requests sent, retries included.")
+    token_logprobs: list[float] | None = Field(
+        default=None, description="Log-probability of each content token, when requested."
+    )
+    stated_confidence: float | None = Field(
+        default=None,
+        description="Verbalised samples only: the stated confidence over 100, in [0, 1].",
+    )
+    confidence_error: str | None = Field(
+        default=None,
+        description="Verbalised samples only: why the reply did not parse; no confidence then.",
+    )
 
     @property
     def key(self) -> SampleKey:
         return SampleKey(self.question_id, self.threshold, self.sample_index)
+
+
+def sample_seed(key: SampleKey) -> int:
+    """Derive a seed from a sample's key, so every sample gets its own and reruns repeat it.
+
+    One fixed seed for all samples of a question would make them identical wherever the
+    server honours seeds, and every question would look perfectly consistent.
+    """
+    text = f"{key.question_id}\n{key.threshold!r}\n{key.sample_index}"
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    # 31 bits: some servers reject seeds outside a signed 32-bit integer.
+    return int.from_bytes(digest[:4], "big") & 0x7FFF_FFFF

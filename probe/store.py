@@ -2,8 +2,14 @@
 
 samples.jsonl is append-only, one record per line, flushed after every line, so a crash
 loses at most the samples in flight and at most one torn last line, which reading drops.
+
+A sample key that appears more than once is resolved by one rule, both when reading and
+when a resume compacts the file. The first record that is not an error wins. A key with
+only error records keeps its last one.
 """
 
+import contextlib
+import fcntl
 import json
 import logging
 import os
@@ -12,14 +18,22 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from pydantic import ValidationError
 
 from probe.errors import ProbeError
+from probe.outcomes import Outcome
 from probe.samples import SampleKey, SampleRecord
 
 logger = logging.getLogger(__name__)
+
+
+class StoredLine(NamedTuple):
+    """One line of samples.jsonl: its bytes as stored and the record they hold."""
+
+    raw: bytes
+    record: SampleRecord
 
 
 class RunStore:
@@ -40,6 +54,11 @@ class RunStore:
     def questions_jsonl(self) -> Path:
         """A copy of the question set, so the run can be summarised after the set changes."""
         return self.run_dir / "questions.jsonl"
+
+    @property
+    def superseded_jsonl(self) -> Path:
+        """Records a resume took out of samples.jsonl: retried errors and duplicate keys."""
+        return self.run_dir / "superseded.jsonl"
 
     @property
     def summary_json(self) -> Path:
@@ -71,8 +90,30 @@ class RunStore:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         return SampleWriter(self.samples_jsonl)
 
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the run folder for one process, so two runs never append to one file."""
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        with (self.run_dir / ".lock").open("a+") as file:
+            try:
+                fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise ProbeError(
+                    f"{self.run_dir}: another probe process is writing this run. Wait for it "
+                    "to finish or stop it, then run again."
+                ) from None
+            try:
+                yield
+            finally:
+                fcntl.flock(file, fcntl.LOCK_UN)
+
     def iter_samples(self) -> Iterator[SampleRecord]:
         """Read samples.jsonl in order, dropping a torn last line with a warning."""
+        for line in self.iter_lines():
+            yield line.record
+
+    def iter_lines(self) -> Iterator[StoredLine]:
+        """Read samples.jsonl in order with each record's bytes, dropping a torn last line."""
         if not self.samples_jsonl.exists():
             return
         with self.samples_jsonl.open("rb") as file:
@@ -84,22 +125,28 @@ class RunStore:
                 following = next(lines, None)
                 record = self._parse_line(line, number, is_last=following is None)
                 if record is not None:
-                    yield record
+                    yield StoredLine(line, record)
                 line = following
 
     def read_samples(self) -> list[SampleRecord]:
-        """Read every sample, keeping the last record of a key that appears twice."""
+        """Read every sample, one record per key by the rule in this module's docstring."""
         by_key: dict[SampleKey, SampleRecord] = {}
         duplicates = 0
         for record in self.iter_samples():
-            if record.key in by_key:
-                duplicates += 1
-            by_key[record.key] = record
+            kept = by_key.get(record.key)
+            if kept is None:
+                by_key[record.key] = record
+                continue
+            duplicates += 1
+            if kept.outcome is Outcome.ERROR:
+                by_key[record.key] = record
         if duplicates:
             logger.warning(
-                "%s: %d sample key(s) appear more than once; the last record of each is used.",
+                "%s: %d sample key(s) appear more than once; the first record that is not an "
+                "error is used for each. A resume moves the others to %s.",
                 self.samples_jsonl,
                 duplicates,
+                self.superseded_jsonl.name,
             )
         return list(by_key.values())
 

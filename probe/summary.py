@@ -14,11 +14,26 @@ import numpy.typing as npt
 from pydantic import BaseModel, Field
 
 from probe import metrics
+from probe.audit_summary import (
+    TargetCoverageSummary,
+    ThresholdResponse,
+    coverage_precision_curve,
+    threshold_response,
+)
+from probe.capabilities import consistency_withheld
+from probe.confidence_summary import (
+    ConfidenceQualitySummary,
+    consistency_quality,
+    other_estimators,
+)
 from probe.consistency import QuestionConsistency, question_consistency
+from probe.intervals import Figure
 from probe.outcomes import Outcome
 from probe.questions import Question, load_question_set
 from probe.samples import SampleRecord
 from probe.store import RunStore
+from probe.usage import UsageSummary, usage_of_run
+from probe.verbalised import read_verbalised
 
 logger = logging.getLogger(__name__)
 
@@ -26,17 +41,7 @@ logger = logging.getLogger(__name__)
 LEAST_CONSISTENT_SHOWN = 5
 
 
-class Figure(BaseModel):
-    """A number with its 95% interval and the n it rests on; None where undefined."""
-
-    value: float | None
-    low: float | None = None
-    high: float | None = None
-    n: int
-
-    @classmethod
-    def of(cls, estimate: metrics.Estimate) -> "Figure":
-        return cls(value=estimate.value, low=estimate.low, high=estimate.high, n=estimate.n)
+__all__ = ["Figure", "QuestionSummary", "Summary", "ThresholdSummary"]
 
 
 class ThresholdSummary(BaseModel):
@@ -90,9 +95,21 @@ class Summary(BaseModel):
     responsiveness: dict[str, bool | None] = Field(
         description="Whether coverage and error fall as t rises, within their intervals."
     )
+    # Defaults keep summaries written before these sections readable.
+    threshold_response: ThresholdResponse | None = None
+    coverage_at_target_precision: list[TargetCoverageSummary] = Field(default_factory=list)
+    confidence_quality: dict[str, ConfidenceQualitySummary] = Field(default_factory=dict)
     mean_confidence: Figure
     bootstrap: dict[str, int]
     per_question: list[QuestionSummary]
+    usage: UsageSummary | None = Field(
+        default=None, description="Tokens per request, totalled once each, and estimated cost."
+    )
+    consistency_withheld: str | None = Field(
+        default=None,
+        description="Why the consistency figures are left out: the endpoint check found that "
+        "samples at temperature 1 came back identical. None when they are reported.",
+    )
 
 
 def summarise_run(store: RunStore, *, draws: int = 1000, seed: int = 0) -> Summary:
@@ -113,9 +130,27 @@ def summarise_run(store: RunStore, *, draws: int = 1000, seed: int = 0) -> Summa
         samples_per_condition=int(info["plan"]["samples"]),
         draws=draws,
         seed=seed,
+        verbalised=[r for r in read_verbalised(store.run_dir) if r.question_id in ids],
     )
+    summary.usage = usage_of_run(info, records)
+    withheld = consistency_withheld(info)
+    if withheld is not None:
+        _withhold_consistency(summary, withheld)
     store.write_json(store.summary_json, summary.model_dump(mode="json"))
     return summary
+
+
+def _withhold_consistency(summary: Summary, reason: str) -> None:
+    # Identical samples make every question look fully consistent, so each figure built
+    # on c_q would be an artefact of the endpoint, not of the model.
+    undefined = Figure(value=None, n=0)
+    summary.consistency_withheld = reason
+    summary.per_question = []
+    summary.mean_confidence = undefined
+    summary.confidence_quality = {}
+    for item in summary.thresholds:
+        item.over_answer = item.over_abstain = undefined
+        item.oracle_score = item.regret = undefined
 
 
 def summarise_samples(
@@ -129,8 +164,12 @@ def summarise_samples(
     samples_per_condition: int,
     draws: int,
     seed: int,
+    verbalised: Sequence[SampleRecord] = (),
 ) -> Summary:
-    """Compute every figure of the summary from sample records."""
+    """Compute every figure of the summary from sample records.
+
+    verbalised contains the samples of the verbalised-confidence condition, if the run has one.
+    """
     consistency = _consistency(records, questions)
     confidence = np.array([item.confidence for item in consistency])
     modal_correct = [item.modal_correct for item in consistency]
@@ -149,6 +188,23 @@ def summarise_samples(
         outcomes=_count_outcomes(records),
         thresholds=per_threshold,
         responsiveness=_responsiveness(per_threshold),
+        threshold_response=threshold_response(
+            min(thresholds),
+            max(thresholds),
+            _counts_at(records, questions, min(thresholds)),
+            _counts_at(records, questions, max(thresholds)),
+            draws=draws,
+            seed=seed,
+        ),
+        coverage_at_target_precision=coverage_precision_curve(
+            [item.threshold for item in per_threshold],
+            [item.coverage for item in per_threshold],
+            [item.precision for item in per_threshold],
+        ),
+        confidence_quality={
+            "consistency": consistency_quality(consistency, draws=draws, seed=seed),
+            **other_estimators(records, questions, consistency, verbalised, draws=draws, seed=seed),
+        },
         mean_confidence=_mean_confidence(consistency),
         bootstrap={"draws": draws, "seed": seed},
         per_question=[
@@ -210,10 +266,16 @@ def _summarise_threshold(
             )
         ),
         unanswerable_answer_rate=Figure.of(
-            metrics.proportion(
-                int((correct + incorrect)[unanswerable].sum()), int(valid[unanswerable].sum())
-            )
+            metrics.clustered_proportion((correct + incorrect)[unanswerable], valid[unanswerable])
         ),
+    )
+
+
+def _counts_at(
+    records: Iterable[SampleRecord], questions: Sequence[Question], threshold: float
+) -> npt.NDArray[np.int64]:
+    return _per_question_counts(
+        (record for record in records if record.threshold == threshold), questions
     )
 
 

@@ -1,21 +1,20 @@
 import numpy as np
-import numpy.typing as npt
 import pytest
 
 from probe import metrics
 from probe.metrics import (
     Estimate,
-    bootstrap_ratio_interval,
+    clustered_proportion,
+    coverage_at_target_precision,
     format_penalty,
     is_monotone_decreasing,
     oracle_score,
     over_abstain_rate,
     over_answer_rate,
     penalty,
-    proportion,
+    rate_drop,
     regret,
     threshold_rates,
-    wilson_interval,
 )
 
 # Penalty
@@ -60,215 +59,6 @@ def test_penalty_error_names_value() -> None:
 def test_format_penalty_outside_range_raises() -> None:
     with pytest.raises(ValueError, match="threshold must be at least 0 and below 1"):
         format_penalty(1.0)
-
-
-# Wilson interval
-
-
-def test_wilson_z2_low() -> None:
-    # 8/10 with z = 2: denominator 1 + 4/10 = 1.4, centre (0.8 + 0.2)/1.4 = 0.714286,
-    # half width 2/1.4·√(0.16/10 + 4/400) = 1.428571·√0.026 = 0.230350, low = 0.483935
-    interval = wilson_interval(8, 10, z=2)
-    assert interval is not None
-    assert interval[0] == pytest.approx(0.483935, abs=1e-6)
-
-
-def test_wilson_z2_high() -> None:
-    # 0.714286 + 0.230350 = 0.944636
-    interval = wilson_interval(8, 10, z=2)
-    assert interval is not None
-    assert interval[1] == pytest.approx(0.944636, abs=1e-6)
-
-
-def test_wilson_default_z_low() -> None:
-    # 8/10 with z = 1.959964, z² = 3.841459: denominator 1.384146, centre 0.992073/1.384146
-    # = 0.716740, half width 1.416010·√(0.016 + 0.009604) = 0.226578, low = 0.490162
-    interval = wilson_interval(8, 10)
-    assert interval is not None
-    assert interval[0] == pytest.approx(0.490162, abs=1e-6)
-
-
-def test_wilson_default_z_high() -> None:
-    # 0.716740 + 0.226578 = 0.943318
-    interval = wilson_interval(8, 10)
-    assert interval is not None
-    assert interval[1] == pytest.approx(0.943318, abs=1e-6)
-
-
-def test_wilson_zero_successes_low() -> None:
-    interval = wilson_interval(0, 10)
-    assert interval is not None
-    assert interval[0] == 0.0
-
-
-def test_wilson_zero_successes_high() -> None:
-    # z²/(n + z²) = 3.841459/13.841459 = 0.277533
-    interval = wilson_interval(0, 10)
-    assert interval is not None
-    assert interval[1] == pytest.approx(0.277533, abs=1e-6)
-
-
-def test_wilson_all_successes_low() -> None:
-    # n/(n + z²) = 10/13.841459 = 0.722467
-    interval = wilson_interval(10, 10)
-    assert interval is not None
-    assert interval[0] == pytest.approx(0.722467, abs=1e-6)
-
-
-def test_wilson_all_successes_high() -> None:
-    interval = wilson_interval(10, 10)
-    assert interval is not None
-    assert interval[1] == 1.0
-
-
-def test_wilson_zero_n_none() -> None:
-    assert wilson_interval(0, 0) is None
-
-
-def test_wilson_successes_above_n_raises() -> None:
-    with pytest.raises(ValueError, match="successes=3, n=2"):
-        wilson_interval(3, 2)
-
-
-def test_wilson_negative_successes_raises() -> None:
-    with pytest.raises(ValueError, match="successes=-1"):
-        wilson_interval(-1, 2)
-
-
-def test_wilson_zero_z_raises() -> None:
-    with pytest.raises(ValueError, match="z must be positive"):
-        wilson_interval(1, 2, z=0)
-
-
-# Proportion
-
-
-def test_proportion_value() -> None:
-    assert proportion(4, 5).value == 0.8
-
-
-def test_proportion_low() -> None:
-    # 4/5 with z = 1.959964: centre 1.184146/1.768292 = 0.669655, half width 0.294121,
-    # low 0.669655 − 0.294121 = 0.375535
-    assert proportion(4, 5).low == pytest.approx(0.375535, abs=1e-6)
-
-
-def test_proportion_high() -> None:
-    # 0.669655 + 0.294121 = 0.963776
-    assert proportion(4, 5).high == pytest.approx(0.963776, abs=1e-6)
-
-
-def test_proportion_n() -> None:
-    assert proportion(4, 5).n == 5
-
-
-def test_proportion_zero_n_undefined() -> None:
-    assert proportion(0, 0) == Estimate(value=None, low=None, high=None, n=0)
-
-
-# Bootstrap over questions
-
-
-def test_bootstrap_same_seed_same_interval() -> None:
-    numerator = [0, 1, 2, 3, 1]
-    denominator = [3, 3, 3, 3, 2]
-    first = bootstrap_ratio_interval(numerator, denominator, draws=200, seed=7)
-    second = bootstrap_ratio_interval(numerator, denominator, draws=200, seed=7)
-    assert first == second
-
-
-def test_bootstrap_other_seed_other_interval() -> None:
-    numerator = [0, 1, 2, 3, 1, 0, 2]
-    denominator = [3, 3, 3, 3, 2, 1, 4]
-    first = bootstrap_ratio_interval(numerator, denominator, draws=200, seed=7)
-    second = bootstrap_ratio_interval(numerator, denominator, draws=200, seed=8)
-    assert first != second
-
-
-def test_bootstrap_one_question_degenerate() -> None:
-    # Every resample is the one question: 3/4.
-    assert bootstrap_ratio_interval([3], [4], draws=100, seed=0) == (0.75, 0.75)
-
-
-def test_bootstrap_two_questions_low() -> None:
-    # Ratios 0/2 and 2/2. A resample draws both from the first question with chance 1/4,
-    # giving 0, which is more than the 2.5% tail, so the 2.5th percentile is 0.
-    interval = bootstrap_ratio_interval([0, 2], [2, 2], draws=1000, seed=0)
-    assert interval is not None
-    assert interval[0] == 0.0
-
-
-def test_bootstrap_two_questions_high() -> None:
-    # Both from the second question (chance 1/4) give 2/2 = 1.
-    interval = bootstrap_ratio_interval([0, 2], [2, 2], draws=1000, seed=0)
-    assert interval is not None
-    assert interval[1] == 1.0
-
-
-def test_bootstrap_drops_zero_denominator() -> None:
-    # The second question has no samples, so only 1/2 is resampled.
-    assert bootstrap_ratio_interval([1, 0], [2, 0], draws=100, seed=0) == (0.5, 0.5)
-
-
-def test_bootstrap_all_zero_denominator_none() -> None:
-    assert bootstrap_ratio_interval([0, 0], [0, 0], draws=100, seed=0) is None
-
-
-def test_bootstrap_empty_none() -> None:
-    assert bootstrap_ratio_interval([], [], draws=100, seed=0) is None
-
-
-def test_bootstrap_numerator_without_denominator_raises() -> None:
-    with pytest.raises(ValueError, match="denominator 0 must have numerator 0"):
-        bootstrap_ratio_interval([1], [0], draws=100, seed=0)
-
-
-def test_bootstrap_negative_denominator_raises() -> None:
-    with pytest.raises(ValueError, match="must not be negative"):
-        bootstrap_ratio_interval([1], [-1], draws=100, seed=0)
-
-
-def test_bootstrap_misaligned_raises() -> None:
-    with pytest.raises(ValueError, match="numerator=2, denominator=1"):
-        bootstrap_ratio_interval([1, 2], [3], draws=100, seed=0)
-
-
-def test_bootstrap_zero_draws_raises() -> None:
-    with pytest.raises(ValueError, match="draws must be at least 1"):
-        bootstrap_ratio_interval([1], [1], draws=0, seed=0)
-
-
-def test_bootstrap_level_one_raises() -> None:
-    with pytest.raises(ValueError, match="level must be between 0 and 1"):
-        bootstrap_ratio_interval([1], [1], draws=10, seed=0, level=1.0)
-
-
-def test_bootstrap_large_one_index_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
-    # 1,000 questions × 1,000 draws: the draws come from one index matrix, not a loop.
-    shapes: list[tuple[int, ...]] = []
-    resample = metrics._resample_questions
-
-    def recording_resample(questions: int, draws: int, seed: int) -> npt.NDArray[np.int64]:
-        rows = resample(questions, draws, seed)
-        shapes.append(rows.shape)
-        return rows
-
-    monkeypatch.setattr(metrics, "_resample_questions", recording_resample)
-    generator = np.random.default_rng(1)
-    denominator = np.full(1000, 5)
-    numerator = generator.integers(0, 6, size=1000)
-    bootstrap_ratio_interval(numerator, denominator, draws=1000, seed=0)
-    assert shapes == [(1000, 1000)]
-
-
-def test_bootstrap_large_interval_contains_ratio() -> None:
-    generator = np.random.default_rng(1)
-    denominator = np.full(1000, 5)
-    numerator = generator.integers(0, 6, size=1000)
-    ratio = numerator.sum() / denominator.sum()
-    interval = bootstrap_ratio_interval(numerator, denominator, draws=1000, seed=0)
-    assert interval is not None
-    assert interval[0] < ratio < interval[1]
 
 
 # Rates at one threshold
@@ -322,7 +112,10 @@ def test_rates_precision_n() -> None:
 
 
 def test_rates_coverage_interval() -> None:
-    assert (RATES.coverage.low, RATES.coverage.high) == wilson_interval(5, 10)
+    # Answered of valid per question: 3 of 4, 2 of 4, 0 of 2, so the interval accounts for
+    # the spread between questions.
+    expected = clustered_proportion([3, 2, 0], [4, 4, 2])
+    assert (RATES.coverage.low, RATES.coverage.high) == (expected.low, expected.high)
 
 
 def test_rates_score() -> None:
@@ -351,25 +144,36 @@ def test_rates_precision_gap() -> None:
     assert RATES.precision_gap.value == pytest.approx(0.05)
 
 
+# Precision: correct of answered per question 3 of 3 and 1 of 2 (the third answered none).
+# R = 0.8, residuals 3 − 2.4 = 0.6 and 1 − 1.6 = −0.6, v = 2/1 · 0.72/5² = 0.0576 and
+# n_eff = 0.16/0.0576 = 2.778. Wilson over 2.778 trials: low 0.274943, high 0.976849.
+
+
 def test_rates_precision_gap_low() -> None:
-    # The Wilson low for 4/5 is 0.375535, so the gap's low is 0.375535 − 0.75.
-    assert RATES.precision_gap.low == pytest.approx(0.375535 - 0.75, abs=1e-6)
+    assert RATES.precision_gap.low == pytest.approx(0.274943 - 0.75, abs=1e-6)
 
 
 def test_rates_precision_gap_high() -> None:
-    # The Wilson high for 4/5 is 0.963776, so the gap's high is 0.963776 − 0.75.
-    assert RATES.precision_gap.high == pytest.approx(0.963776 - 0.75, abs=1e-6)
+    assert RATES.precision_gap.high == pytest.approx(0.976849 - 0.75, abs=1e-6)
 
 
 def test_rates_no_violation() -> None:
-    # The precision interval reaches 0.963776 ≥ 0.75.
+    # The precision interval reaches 0.976849 ≥ 0.75.
     assert RATES.violation is False
 
 
 def test_rates_violation() -> None:
-    # t = 0.9, 2 correct of 10 answered: Wilson high 0.509838 < 0.9.
-    rates = threshold_rates(0.9, [2], [8], [0])
+    # t = 0.9, two questions each with 1 correct of 5 answered. No spread between questions,
+    # so n_eff = N = 10 and the Wilson high for 2/10 is 0.509838 < 0.9.
+    rates = threshold_rates(0.9, [1, 1], [4, 4], [0, 0])
     assert rates.violation is True
+
+
+def test_rates_one_question_no_violation() -> None:
+    # 5 correct of 10 on one question. Pooled Wilson would reach only 0.763 < 0.9, but one
+    # question says little about the next, so n_eff = 1 and the interval reaches 0.945.
+    rates = threshold_rates(0.9, [5], [5], [0])
+    assert rates.violation is False
 
 
 def test_rates_score_reproducible() -> None:
@@ -524,7 +328,9 @@ def test_over_answer_n() -> None:
 
 def test_over_answer_interval() -> None:
     estimate = over_answer_rate(ANSWERED, VALID, CONFIDENCE, 0.6)
-    assert (estimate.low, estimate.high) == wilson_interval(3, 9)
+    # The questions with c_q < 0.6 answered 3 of 5 and 0 of 4.
+    expected = clustered_proportion([3, 0], [5, 4])
+    assert (estimate.low, estimate.high) == (expected.low, expected.high)
 
 
 def test_over_abstain_value() -> None:
@@ -730,3 +536,102 @@ def test_monotone_one_defined_point_none() -> None:
 
 def test_monotone_empty_none() -> None:
     assert is_monotone_decreasing([]) is None
+
+
+# Threshold response: the drop of a rate from the lowest to the highest t
+
+
+def test_rate_drop_value() -> None:
+    # Coverage 8/10 at the first condition and 2/10 at the last: drop 0.6.
+    drop = rate_drop([5, 3], [5, 5], [2, 0], [5, 5])
+    assert drop.value == pytest.approx(0.6)
+
+
+def test_rate_drop_n_counts_questions() -> None:
+    assert rate_drop([5, 3], [5, 5], [2, 0], [5, 5]).n == 2
+
+
+def test_rate_drop_paired_low() -> None:
+    # Draws of {Q1, Q1}: 1 − 0.4 = 0.6; {Q1, Q2}: 0.6; {Q2, Q2}: 0.6 − 0 = 0.6. Pairing keeps
+    # every draw at 0.6, where unpaired draws would spread from 0.2 to 1.
+    drop = rate_drop([5, 3], [5, 5], [2, 0], [5, 5])
+    assert drop.low == pytest.approx(0.6)
+
+
+def test_rate_drop_flat_interval_contains_zero() -> None:
+    # The same share at both ends on every question, with spread between questions.
+    drop = rate_drop([4, 1, 3, 2], [5, 5, 5, 5], [4, 1, 3, 2], [5, 5, 5, 5])
+    assert (drop.low, drop.high) == (0.0, 0.0)
+
+
+def test_rate_drop_skips_questions_missing_a_condition() -> None:
+    # The second question has no valid sample at the last condition.
+    assert rate_drop([5, 5], [5, 5], [0, 0], [5, 0]).n == 1
+
+
+def test_rate_drop_no_shared_question_undefined() -> None:
+    assert rate_drop([1], [5], [0], [0]) == Estimate(value=None, low=None, high=None, n=0)
+
+
+# Coverage at target precision
+
+# Operating points (t, coverage, precision [low, high]):
+#   t 0:    coverage 0.9, precision 0.60 [0.50, 0.70]
+#   t 0.5:  coverage 0.7, precision 0.80 [0.70, 0.88]
+#   t 0.75: coverage 0.4, precision 0.92 [0.80, 0.97]
+#   t 0.9:  coverage 0.0, precision undefined
+OPERATING_THRESHOLDS = [0.0, 0.5, 0.75, 0.9]
+OPERATING_COVERAGE = [
+    point(0.85, 0.9, 0.95),
+    point(0.6, 0.7, 0.8),
+    point(0.3, 0.4, 0.5),
+    Estimate(0.0, 0.0, 0.1, 10),
+]
+OPERATING_PRECISION = [
+    point(0.5, 0.6, 0.7),
+    point(0.7, 0.8, 0.88),
+    point(0.8, 0.92, 0.97),
+    Estimate(None, None, None, 0),
+]
+
+
+def target_coverage(target: float) -> metrics.TargetCoverage:
+    return coverage_at_target_precision(
+        target, OPERATING_THRESHOLDS, OPERATING_COVERAGE, OPERATING_PRECISION
+    )
+
+
+def test_target_coverage_picks_largest_meeting() -> None:
+    # Precision 0.8 ≥ 0.75 at t = 0.5 with coverage 0.7, more than 0.4 at t = 0.75.
+    assert target_coverage(0.75).coverage.value == 0.7
+
+
+def test_target_coverage_names_condition() -> None:
+    assert target_coverage(0.75).condition == 0.5
+
+
+def test_target_coverage_boundary_counts() -> None:
+    # Precision exactly 0.8 meets a target of 0.8.
+    assert target_coverage(0.8).condition == 0.5
+
+
+def test_target_coverage_conservative() -> None:
+    # Only t = 0.75 has a precision low end (0.8) that reaches 0.75.
+    assert target_coverage(0.75).conservative_condition == 0.75
+
+
+def test_target_coverage_conservative_value() -> None:
+    assert target_coverage(0.75).conservative_coverage.value == 0.4
+
+
+def test_target_coverage_unreached_undefined() -> None:
+    assert target_coverage(0.95).coverage == Estimate(None, None, None, 0)
+
+
+def test_target_coverage_unreached_condition_none() -> None:
+    assert target_coverage(0.95).condition is None
+
+
+def test_target_coverage_misaligned_raises() -> None:
+    with pytest.raises(ValueError, match="lengths 2, 1 and 1"):
+        coverage_at_target_precision(0.5, [0.0, 0.5], [point(0, 0.5, 1)], [point(0, 0.5, 1)])

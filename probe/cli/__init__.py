@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from probe import __version__
-from probe.cli import questions, report, run
+from probe.cli import check, endpoint, grade, questions, report, run, simulate
 from probe.errors import ProbeError
 
 logger = logging.getLogger("probe")
 
-COMMAND_MODULES = (run, report, questions)
+COMMAND_MODULES = (run, endpoint, report, check, questions, grade, simulate)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

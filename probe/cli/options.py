@@ -25,8 +25,13 @@ def add_model_flags(
         shown = ",".join(map(str, default)) if isinstance(default, list) else default
         help_text = f"{field.description} (default: {shown})"
         if _base_type(field.annotation) is bool:
+            # --flag and --no-flag, so a field that defaults to true can be turned off too.
             parser.add_argument(
-                flag, dest=prefix + name, action="store_true", default=None, help=help_text
+                flag,
+                dest=prefix + name,
+                action=argparse.BooleanOptionalAction,
+                default=None,
+                help=help_text,
             )
         else:
             parser.add_argument(

@@ -1,14 +1,14 @@
 """`probe run`: probe a model and write a results folder with a calibration report."""
 
 import argparse
-import asyncio
 from pathlib import Path
 from typing import Any
 
 from probe.cli.options import add_model_flags, config_overrides
 from probe.config import EndpointConfig, RunConfig, load_config
 from probe.report import console_summary
-from probe.run import run_probe
+from probe.resume import resume_config
+from probe.run import run_in_foreground
 
 
 def add_parser(commands: "argparse._SubParsersAction[Any]") -> None:
@@ -18,14 +18,30 @@ def add_parser(commands: "argparse._SubParsersAction[Any]") -> None:
         description="Probe a model. With no --base-url, probe the embedded SmolLM2 model.",
     )
     parser.add_argument("--config", type=Path, help="YAML config; flags override its fields.")
-    add_model_flags(parser, RunConfig, prefix="", skip={"endpoint"})
+    add_model_flags(parser, RunConfig, prefix="", skip={"endpoint", "grading"})
     add_model_flags(parser, EndpointConfig, prefix="endpoint.", skip=set())
     parser.add_argument("--no-progress", action="store_true", help="Hide the progress bar.")
+    parser.add_argument(
+        "--resume",
+        metavar="RUN",
+        help="Resume a run folder (e.g. results/<run-id>) or run id: send only its pending "
+        "and failed samples, with its stored config under any flags given.",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="Resume even though the settings changed, and report consistency for an "
+        "endpoint whose canary samples came back identical.",
+    )
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
-    config = load_config(args.config, config_overrides(args))
-    result = asyncio.run(run_probe(config, show_progress=not args.no_progress))
+    overrides = config_overrides(args)
+    if args.resume:
+        config = resume_config(args.resume, args.config, overrides)
+    else:
+        config = load_config(args.config, overrides)
+    result = run_in_foreground(config, force=args.force, show_progress=not args.no_progress)
     print(console_summary(result.summary, result.store))
     return 0
