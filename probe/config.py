@@ -23,7 +23,7 @@ NO_KEY_PLACEHOLDER = "no-key"
 
 
 class EndpointConfig(BaseModel):
-    """Where requests go and how they are sent."""
+    """Endpoint settings: where requests go and how they are sent."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -174,7 +174,7 @@ class GradingConfig(BaseModel):
 
 
 class RunConfig(BaseModel):
-    """What to probe: the endpoint, the question set and the sampling plan."""
+    """The run plan: the endpoint, the question set and the sampling."""
 
     model_config = ConfigDict(extra="forbid")
 

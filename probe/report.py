@@ -224,7 +224,9 @@ def _reading_guide() -> str:
             "- OA(t) is the share of samples that answered on questions whose consistency "
             "c_q is below t; UA(t) the share that abstained on questions with c_q ≥ t.",
             "- The oracle answers its modal best-guess answer when c_q ≥ t. Positive regret "
-            "means the model would score more by following its own consistency.",
+            "means the model would score more by following its own consistency. A small "
+            "positive regret is expected even of a calibrated model, because the majority of "
+            "k samples is right more often than one sample; compare regret across t and models.",
             "- docs/formats.md describes every field of summary.json.",
         ]
     )

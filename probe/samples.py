@@ -10,7 +10,7 @@ from probe.responses import ModelResponse, ReasoningField
 
 
 class SampleKey(NamedTuple):
-    """What identifies a sample: results are resumed and de-duplicated by this key."""
+    """The key of a sample, by which results are resumed and de-duplicated."""
 
     question_id: str
     threshold: float

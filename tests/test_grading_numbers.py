@@ -163,3 +163,27 @@ def test_numbers_in_words(question: Question, answer: str, outcome: Outcome) -> 
 )
 def test_ranks(question: Question, answer: str, outcome: Outcome) -> None:
     assert grade_answer(question, answer).outcome is outcome
+
+
+def test_percentage_is_no_count() -> None:
+    question = Question(
+        id="states",
+        question="How many states does the United States have?",
+        answers=("50",),
+        answer_type="number",
+        language="en",
+    )
+    grade = grade_answer(question, "I am more than 16% confident in my answer.")
+    assert grade.outcome is Outcome.UNGRADED
+
+
+def test_numbers_of_other_kinds_left_ungraded() -> None:
+    question = Question(
+        id="states",
+        question="How many states does the United States have?",
+        answers=("50",),
+        answer_type="number",
+        language="en",
+    )
+    answer = "In 2017, the United States had a population of approximately 345 million."
+    assert grade_answer(question, answer).outcome is Outcome.UNGRADED

@@ -70,7 +70,11 @@ def _add_logging_flags(parser: argparse.ArgumentParser, *, top: bool = True) -> 
 
 
 def _configure_logging(verbose: bool, debug: bool) -> None:
-    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
+    level = logging.WARNING
+    if verbose:
+        level = logging.INFO
+    if debug:
+        level = logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     if not debug:
         # The HTTP libraries log every request at INFO; probe's own lines are enough.

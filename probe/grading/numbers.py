@@ -52,6 +52,7 @@ ACCEPTABLE_RANGE = re.compile(
 )
 _FIRST_SENTENCE = re.compile(r"[^.!?。！？\n]*(?:[。！？\n]|[.!?](?=\s|$)|$)")
 # The measure word a question asks for: 多少卷, 几届, "how many volumes".
+_PERCENT_AFTER = re.compile(r"\s*(?:%|percent\b|per\s+cent\b|百分)", re.IGNORECASE)
 _ASKED_COUNTER = re.compile(
     r"(?:多少|几|幾)(?P<cjk>[\u3400-\u9fff])|\bhow\s+many\s+(?P<word>[A-Za-z]{2,})", re.IGNORECASE
 )
@@ -91,6 +92,11 @@ def _relevant_mentions(
         for mention in find_numbers(answer, question.answer_type)
         if mention.value not in stated - gold_values
     ]
+    # A percentage is another kind of value than a count or a year, unless the gold is one:
+    # "I am more than 16% confident" states no answer to "How many states…?".
+    if not any(_PERCENT_AFTER.search(text) for text in (*question.answers, question.question)):
+        text = unicodedata.normalize("NFKC", answer)
+        mentions = [mention for mention in mentions if not _PERCENT_AFTER.match(text, mention.end)]
 
     # An ordinal gold (第三届, 15th) is compared with ranks only: 2017年 is no rank.
     if golds and all(gold.ordinal for gold in golds):
@@ -172,7 +178,24 @@ def _decide(
         reason = f"{noun} {listed} differs from the gold answer {canonical}"
         return Grade(Outcome.INCORRECT, reason, _key(candidates))
     reason = f"several candidates ({listed}), none equal to the gold answer {canonical}"
-    return Grade(Outcome.INCORRECT, reason, _key(candidates))
+    if question.answer_type == "year" or _all_counted(question, candidates, golds):
+        # Every candidate is a value of the kind asked ("1887 or 1890" for a year, "13集 …
+        # 25集" for 多少集), so the answer commits to wrong values only.
+        return Grade(Outcome.INCORRECT, reason, _key(candidates))
+    # Plain numbers may measure different things, as in "In 2017 the country had 345 million
+    # people" for a count of states, so the grader cannot tell which one is the answer.
+    return Grade(Outcome.UNGRADED, reason, _key(candidates))
+
+
+def _all_counted(
+    question: Question, candidates: Sequence[_Candidate], golds: Sequence[GoldNumber]
+) -> bool:
+    counter = _asked_counter(question, golds)
+    return bool(counter) and all(
+        _same_counter(mention, counter)
+        for candidate in candidates
+        for mention in candidate.mentions
+    )
 
 
 def _is_stated_answer(question: Question, answer: str, candidate: _Candidate) -> bool:
