@@ -18,6 +18,11 @@ from probe.prompts import DEFAULT_THRESHOLDS
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
+# Defaults for the embedded SmolLM2 model where the config sets none. It answers a short
+# factual question well within 64 tokens (longer replies are rambling that slows the demo),
+# and llama-cpp-python's server decodes one request at a time, so more requests only queue.
+EMBEDDED_DEFAULTS: dict[str, int] = {"max_tokens": 64, "max_concurrency": 2}
+
 # Sent when an endpoint needs no key, because the openai SDK requires a non-empty one.
 NO_KEY_PLACEHOLDER = "no-key"
 
@@ -41,7 +46,10 @@ class EndpointConfig(BaseModel):
         "OPENAI_API_KEY; the key itself never goes in a config.",
     )
     max_concurrency: int = Field(
-        default=8, ge=1, le=4096, description="Maximum requests in flight at once."
+        default=8,
+        ge=1,
+        le=4096,
+        description="Maximum requests in flight at once; 2 for the embedded model.",
     )
     timeout: float = Field(
         default=60.0,
@@ -92,7 +100,11 @@ class EndpointConfig(BaseModel):
     temperature: float = Field(
         default=1.0, ge=0, le=2, description="Sampling temperature; above 0 so samples can differ."
     )
-    max_tokens: int = Field(default=256, ge=1, description="Cap on tokens generated per answer.")
+    max_tokens: int = Field(
+        default=256,
+        ge=1,
+        description="Cap on tokens generated per answer; 64 for the embedded model.",
+    )
     answer_from_reasoning: bool = Field(
         default=False,
         description="Read the answer from the reasoning field when the content is empty.",
@@ -262,6 +274,7 @@ def load_config(
     for dotted, value in (overrides or {}).items():
         if value is not None:
             _set_dotted(data, dotted, value)
+    _apply_embedded_defaults(data)
 
     try:
         return RunConfig.model_validate(data)
@@ -296,6 +309,14 @@ def load_judge_config(path: str | Path) -> JudgeConfig:
             "base_url: http://127.0.0.1:8000/v1 and model: my-judge."
         )
     return judge
+
+
+def _apply_embedded_defaults(data: dict[str, Any]) -> None:
+    endpoint = data.setdefault("endpoint", {})
+    if not isinstance(endpoint, dict) or endpoint.get("base_url") is not None:
+        return  # Validation reports a malformed endpoint section.
+    for name, value in EMBEDDED_DEFAULTS.items():
+        endpoint.setdefault(name, value)
 
 
 def describe_validation_error(error: ValidationError, source: str) -> str:

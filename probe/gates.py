@@ -60,6 +60,11 @@ class Gate(BaseModel):
             )
         if self.test == "mcnemar" and self.limit_kind in ("min", "max"):
             raise ValueError("test mcnemar compares two runs: use it with max_rise or max_fall")
+        if self.metric != "score" and not 0 <= self.limit <= 1:
+            raise ValueError(
+                f"{self.metric} is a share between 0 and 1, so {self.limit_kind} "
+                f"{self.limit} can never be reached; write 2 points as 0.02"
+            )
         return self
 
     @property

@@ -80,7 +80,7 @@ class Question(BaseModel):
         if wrong:
             raise ValueError(
                 f"the answers of a choice question are option letters {letters[0]}–{letters[-1]}, "
-                f"found {wrong}: write the letter of the right option, e.g. \"B\""
+                f'found {wrong}: write the letter of the right option, e.g. "B"'
             )
         return self
 
@@ -191,10 +191,13 @@ def _describe_validation_error(error: ValidationError) -> str:
         kind = item["type"]
         if kind == "missing":
             messages.append(f'missing field "{field}". Add it (see docs/formats.md).')
-        elif kind == "literal_error":
+        elif kind == "literal_error" and field == "answer_type":
             messages.append(
                 f"unknown {field} {item['input']!r}. Use one of: {', '.join(ANSWER_TYPES)}."
             )
+        elif kind == "literal_error":
+            expected = item.get("ctx", {}).get("expected", "")
+            messages.append(f"unknown {field} {item['input']!r}. Use one of: {expected}.")
         elif kind == "extra_forbidden":
             messages.append(
                 f'unknown field "{field}". Check its spelling, or move it into "metadata".'

@@ -76,7 +76,11 @@ def console_summary(summary: Summary, store: RunStore) -> str:
     }
     if not_counted:
         listed = ", ".join(f"{count} {name}" for name, count in not_counted.items())
-        lines.append(f"Not counted in the rates: {listed}.")
+        share = sum(not_counted.values()) / max(summary.samples, 1)
+        lines.append(
+            f"Not counted in the rates: {listed} ({share:.0%} of all samples); the rates rest "
+            "on the rest. A judge (probe regrade --judge) can decide ungraded answers."
+        )
     lines.append(f"Report: {store.run_dir / REPORT_HTML} (also {store.report_md.name})")
     return "\n".join(lines)
 
@@ -154,12 +158,12 @@ def _audit(summary: Summary) -> str:
             f"| {number(item.regret)} [{number_interval(item.regret)}] "
             f"| {rate(item.unanswerable_answer_rate)} (n = {item.unanswerable_answer_rate.n}) |"
         )
-    responsiveness = summary.responsiveness
+    coverage = yes_no(summary.responsiveness["coverage_falls"])
+    error = yes_no(summary.responsiveness["error_falls"])
     rows += [
         "",
-        f"Responsiveness: coverage falls as t rises: {yes_no(responsiveness['coverage_falls'])}; "
-        f"error falls as t rises: {yes_no(responsiveness['error_falls'])} "
-        "(within the intervals).",
+        "No rise beyond the intervals as t rises (a flat curve also passes; the threshold "
+        f"response says whether the model reacts): coverage {coverage}; error {error}.",
     ]
     return "\n".join(rows)
 

@@ -283,3 +283,12 @@ def test_example_gates_file_is_valid() -> None:
     example = Path(__file__).parent.parent / "configs" / "gates.example.yaml"
     gates = load_gates(example).gates
     assert [gate.metric for gate in gates] == ["error", "precision", "score", "error", "invalid"]
+
+
+def test_gate_limit_on_a_share_above_one_rejected() -> None:
+    from pydantic import ValidationError
+
+    from probe.gates import Gate
+
+    with pytest.raises(ValidationError, match=r"write 2 points as 0\.02"):
+        Gate(metric="error", threshold=0.9, max_rise=2)

@@ -76,3 +76,20 @@ def test_missing_key_variable_named(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize("name", ["embedded", "openai", "ollama", "vllm"])
 def test_shipped_configs_load(name: str) -> None:
     load_config(Path(__file__).parent.parent / "configs" / f"{name}.yaml")
+
+
+def test_embedded_model_gets_its_own_defaults() -> None:
+    config = load_config(None)
+    assert config.endpoint.max_tokens == 64
+    assert config.endpoint.max_concurrency == 2
+
+
+def test_embedded_defaults_yield_to_flags() -> None:
+    config = load_config(None, {"endpoint.max_tokens": "128"})
+    assert config.endpoint.max_tokens == 128
+
+
+def test_remote_endpoint_keeps_general_defaults() -> None:
+    config = load_config(None, {"endpoint.base_url": "http://127.0.0.1:8000/v1"})
+    assert config.endpoint.max_tokens == 256
+    assert config.endpoint.max_concurrency == 8
