@@ -186,10 +186,10 @@ def section_cpu(bench: Bench) -> dict[str, Any]:
     requests, concurrency = settings.requests, settings.concurrency
     small = max(1, requests // 100)
     runs: dict[str, list[float]] = {
-        "aiohttp": [], "sdk-aiohttp": [], "probe_total": [], "probe_marginal": []
+        "aiohttp": [], "sdk-aiohttp": [], "sdk-post": [], "probe_total": [], "probe_marginal": []
     }  # fmt: skip
     for _ in range(settings.repeats):
-        for client in ("aiohttp", "sdk-aiohttp"):
+        for client in ("aiohttp", "sdk-aiohttp", "sdk-post"):
             with CannedServer(settings.latency_s) as server:
                 loop = bench.client_loop(server, client, requests, concurrency)
             runs[client].append(1000 * loop["loop_cpu_s"] / requests)
@@ -292,7 +292,6 @@ def section_report(bench: Bench) -> dict[str, Any]:
                 "max_rss_mib": measured.max_rss_mib,
             }
         )
-    shutil.rmtree(run_dir, ignore_errors=True)
     return {"records": records, "questions": questions, "generate_s": generated_s, "runs": runs}
 
 
@@ -329,8 +328,28 @@ def machine() -> dict[str, Any]:
     }
 
 
-def run_sections(settings: Settings, sections: Sequence[str]) -> dict[str, Any]:
-    """Run the named sections in order; a failing section is recorded and the rest go on."""
+def wait_for_idle(idle_load: float, timeout_s: float) -> bool:
+    """Wait until the 1-minute load average is below `idle_load`; False after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while os.getloadavg()[0] >= idle_load:
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(5)
+    return True
+
+
+def run_sections(
+    settings: Settings,
+    sections: Sequence[str],
+    *,
+    idle_load: float | None = None,
+    idle_timeout_s: float = 0.0,
+) -> dict[str, Any]:
+    """Run the named sections in order; a failing section is recorded and the rest go on.
+
+    With `idle_load`, each section first waits up to `idle_timeout_s` for the 1-minute load
+    average to fall below it, and records whether it did.
+    """
     bench = Bench(settings)
     results: dict[str, Any] = {
         "machine": machine(),
@@ -342,6 +361,9 @@ def run_sections(settings: Settings, sections: Sequence[str]) -> dict[str, Any]:
         "sections": {},
     }
     for name in sections:
+        idle = None
+        if idle_load is not None:
+            idle = wait_for_idle(idle_load, idle_timeout_s)
         load = os.getloadavg()
         started = time.perf_counter()
         try:
@@ -349,6 +371,7 @@ def run_sections(settings: Settings, sections: Sequence[str]) -> dict[str, Any]:
         except Exception:
             figures = {"failed": traceback.format_exc()}
         figures["load_average_before"] = load
+        figures["idle_before"] = idle
         figures["load_average_after"] = os.getloadavg()
         figures["section_s"] = time.perf_counter() - started
         results["sections"][name] = figures
@@ -358,6 +381,8 @@ def run_sections(settings: Settings, sections: Sequence[str]) -> dict[str, Any]:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+
+    # What to run.
     parser.add_argument(
         "--quick", action="store_true", help="Tiny sizes, one run each, inspect_ai skipped."
     )
@@ -372,10 +397,25 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--repeats", type=int, default=3, help="Runs per figure; tables show the median."
     )
+
+    # Where results go and when sections start.
     parser.add_argument("--json", type=Path, help="Also write the raw results to this JSON file.")
+    parser.add_argument(
+        "--idle-load",
+        type=float,
+        help="Before each section, wait until the 1-minute load average is below this, "
+        "e.g. 0.5 on a shared machine.",
+    )
+    parser.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=1800,
+        help="Seconds to wait for --idle-load before running the section anyway (default: 1800).",
+    )
     parser.add_argument(
         "--workdir", type=Path, help="Folder for generated files (default: a temporary folder)."
     )
+
     args = parser.parse_args(argv)
     args.sections = [name.strip() for name in args.sections.split(",") if name.strip()]
     unknown = sorted(set(args.sections) - set(SECTIONS))
@@ -396,7 +436,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = full_settings(workdir, args.latency, args.repeats)
 
     try:
-        results = run_sections(settings, args.sections)
+        results = run_sections(
+            settings, args.sections, idle_load=args.idle_load, idle_timeout_s=args.idle_timeout
+        )
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)

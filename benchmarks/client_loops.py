@@ -6,6 +6,8 @@ and start-up excluded). They are the yardsticks probe is measured against:
 
 - `aiohttp`: aiohttp.ClientSession posting JSON, reading the reply as JSON. The floor.
 - `sdk-aiohttp`: AsyncOpenAI over DefaultAioHttpClient, max_retries=0, as probe/client.py.
+- `sdk-post`: the same client, but sending through `AsyncOpenAI.post` with a plain dict
+  body, which skips the SDK's recursive transform of the request parameters.
 - `sdk-httpx`: AsyncOpenAI over a plain httpx.AsyncClient.
 - `httpx`: httpx.AsyncClient posting JSON.
 
@@ -20,7 +22,7 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-CLIENTS = ("aiohttp", "sdk-aiohttp", "sdk-httpx", "httpx")
+CLIENTS = ("aiohttp", "sdk-aiohttp", "sdk-post", "sdk-httpx", "httpx")
 
 # A message of about the size of probe's threshold prompt.
 MESSAGES = [
@@ -76,9 +78,12 @@ async def run_httpx(base_url: str, requests: int, concurrency: int) -> None:
         await drive(send, requests, concurrency)
 
 
-async def run_sdk(base_url: str, requests: int, concurrency: int, *, transport: str) -> None:
+async def run_sdk(
+    base_url: str, requests: int, concurrency: int, *, transport: str, post: bool = False
+) -> None:
     import httpx
     from openai import AsyncOpenAI, DefaultAioHttpClient
+    from openai.types.chat import ChatCompletion
 
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     http: httpx.AsyncClient
@@ -89,6 +94,8 @@ async def run_sdk(base_url: str, requests: int, concurrency: int, *, transport: 
     client = AsyncOpenAI(base_url=base_url, api_key="no-key", max_retries=0, http_client=http)
 
     async def send() -> Any:
+        if post:
+            return await client.post("/chat/completions", body=REQUEST, cast_to=ChatCompletion)
         return await client.chat.completions.create(**REQUEST)  # type: ignore[call-overload]
 
     try:
@@ -103,6 +110,9 @@ def run(client: str, base_url: str, requests: int, concurrency: int) -> dict[str
         "aiohttp": lambda: run_aiohttp(base_url, requests, concurrency),
         "httpx": lambda: run_httpx(base_url, requests, concurrency),
         "sdk-aiohttp": lambda: run_sdk(base_url, requests, concurrency, transport="aiohttp"),
+        "sdk-post": lambda: run_sdk(
+            base_url, requests, concurrency, transport="aiohttp", post=True
+        ),
         "sdk-httpx": lambda: run_sdk(base_url, requests, concurrency, transport="httpx"),
     }
     # The loops import their libraries, so one warm-up request runs first and the timing
@@ -125,7 +135,7 @@ async def _warm_up(client: str, base_url: str) -> None:
     elif client == "httpx":
         await run_httpx(base_url, 1, 1)
     else:
-        await run_sdk(base_url, 1, 1, transport=client.removeprefix("sdk-"))
+        await run_sdk(base_url, 1, 1, transport="httpx" if client == "sdk-httpx" else "aiohttp")
 
 
 def main() -> None:

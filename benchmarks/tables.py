@@ -25,6 +25,8 @@ def render(results: dict[str, Any]) -> str:
             lines += RENDERERS[name](figures)
         load_before = ", ".join(f"{value:.2f}" for value in figures["load_average_before"])
         lines += ["", f"Load average before the section: {load_before}."]
+        if figures.get("idle_before") is False:
+            lines.append("The machine did not become idle within --idle-timeout before it.")
     return "\n".join(lines)
 
 
@@ -62,6 +64,7 @@ def _cpu(figures: dict[str, Any]) -> list[str]:
     rows = [
         ("bare aiohttp loop (request loop only)", runs["aiohttp"]),
         ("openai SDK over DefaultAioHttpClient (request loop only)", runs["sdk-aiohttp"]),
+        ("the same, sending with AsyncOpenAI.post (request loop only)", runs["sdk-post"]),
         ("probe run, whole process ÷ requests", runs["probe_total"]),
         (
             f"probe run, marginal: (CPU of {figures['requests']} − CPU of "

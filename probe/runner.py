@@ -237,8 +237,8 @@ class _Worker:
                     return
 
     def _is_adaptive(self, batch: Batch) -> bool:
-        # Only a whole best-guess batch: a resumed one lacks the samples already stored.
-        # NOTE: so a resume sends the samples that adaptive sampling skipped before.
+        # Only a whole best-guess batch, because a resumed one lacks the samples already stored.
+        # NOTE: a resume therefore sends the best-guess samples that adaptive sampling skipped.
         return (
             bool(self._options.adaptive_thresholds)
             and batch.condition.is_best_guess
