@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 from probe.calibration_report import calibration_sections
 from probe.display import (
@@ -44,6 +45,7 @@ def write_markdown_report(run: RunData) -> None:
     records = run.records
     sections = [
         _header(summary),
+        _incomplete_notice(run.info, summary),
         _threshold_table(summary),
         _audit(summary),
         calibration_sections(summary),
@@ -83,6 +85,19 @@ def console_summary(summary: Summary, store: RunStore) -> str:
         )
     lines.append(f"Report: {store.run_dir / REPORT_HTML} (also {store.report_md.name})")
     return "\n".join(lines)
+
+
+def _incomplete_notice(info: dict[str, Any], summary: Summary) -> str:
+    """Warn when the run stopped before its plan was complete, so its figures are partial."""
+    status = info.get("status", "complete")
+    planned = info.get("plan", {}).get("size")
+    if status == "complete":
+        return ""
+    return (
+        f"> **This run is {status}:** {summary.samples} of {planned or 'the planned'} samples "
+        f"were collected, so every figure below is partial. Resume it with "
+        f"`probe run --resume RUN_FOLDER`."
+    )
 
 
 def _header(summary: Summary) -> str:

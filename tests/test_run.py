@@ -401,3 +401,41 @@ def test_api_key_never_written(
     assert key not in captured.out + captured.err
     assert key not in caplog.text
     assert "[redacted]" in (tmp_path / "secret" / "samples.jsonl").read_text()
+
+
+def test_report_marks_stopped_run(
+    question_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.openai_server import error_reply
+
+    quota = error_reply(
+        429, "You exceeded your current quota", code="insufficient_quota", kind="insufficient_quota"
+    )
+    model = ScriptedModel()
+
+    def respond(request: ReceivedRequest, index: int) -> Reply:
+        return model(request, index) if index < 6 else quota
+
+    with OpenAIServer(respond) as server:
+        main(
+            [
+                "run",
+                "--base-url",
+                server.base_url,
+                "--model",
+                "scripted-1",
+                "--question-set",
+                str(question_file),
+                "--results-dir",
+                str(tmp_path),
+                "--run-id",
+                "partial",
+                "--max-concurrency",
+                "1",
+                "--no-progress",
+            ]
+        )
+    assert main(["report", str(tmp_path / "partial")]) == 0
+    report = (tmp_path / "partial" / "report.md").read_text()
+    assert "This run is stopped" in report
+    assert "of 80 samples" in report
