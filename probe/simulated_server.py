@@ -277,14 +277,13 @@ class SimulatedServer:
         self._connections.add(writer)
         try:
             while True:
-                request = await _read_request(reader)
+                request = await read_http_request(reader)
                 if request is None:
                     break
-                method, path, body, keep_alive = request
-                status, payload = self._route(method, path, body)
-                writer.write(_encode(status, payload, keep_alive))
+                status, payload = self._route(request.method, request.path, request.body)
+                writer.write(_encode(status, payload, request.keep_alive))
                 await writer.drain()
-                if not keep_alive:
+                if not request.keep_alive:
                     break
         except (ConnectionError, asyncio.IncompleteReadError, ValueError) as error:
             logger.debug("connection closed: %s", error)
@@ -309,7 +308,23 @@ class SimulatedServer:
         return self.model.complete(parsed)
 
 
-async def _read_request(reader: asyncio.StreamReader) -> tuple[str, str, bytes, bool] | None:
+@dataclass(frozen=True)
+class HttpRequest:
+    """One HTTP/1.1 request as read from a connection: header names are lower case."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    keep_alive: bool
+
+
+async def read_http_request(reader: asyncio.StreamReader) -> HttpRequest | None:
+    """Read one request from a keep-alive connection; None when the client closed it.
+
+    Raises ValueError for a body over MAX_BODY_BYTES. The test suite's scriptable server
+    reads its requests with this function too.
+    """
     line = await reader.readline()
     if not line:
         return None
@@ -321,12 +336,13 @@ async def _read_request(reader: asyncio.StreamReader) -> tuple[str, str, bytes, 
             break
         name, _, value = header.decode("latin-1").partition(":")
         headers[name.strip().lower()] = value.strip()
+
     length = int(headers.get("content-length", "0"))
     if length > MAX_BODY_BYTES:
         raise ValueError(f"request body of {length} bytes is too large")
     body = await reader.readexactly(length) if length else b""
     keep_alive = headers.get("connection", "").lower() != "close" and "1.1" in version
-    return method, path, body, keep_alive
+    return HttpRequest(method, path, headers, body, keep_alive)
 
 
 def _encode(status: int, payload: dict[str, Any], keep_alive: bool) -> bytes:

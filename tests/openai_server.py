@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from probe.capabilities import CANARY_PROMPT, CAP_PROMPT
+from probe.simulated_server import read_http_request
 
 
 @dataclass
@@ -290,21 +291,13 @@ class OpenAIServer:
 
 
 async def _read_request(reader: asyncio.StreamReader) -> ReceivedRequest | None:
-    line = await reader.readline()
-    if not line:
+    request = await read_http_request(reader)
+    if request is None:
         return None
-    method, path, _ = line.decode("latin-1").split(" ", 2)
-    headers: dict[str, str] = {}
-    while True:
-        header = await reader.readline()
-        if header in (b"\r\n", b"\n", b""):
-            break
-        name, _, value = header.decode("latin-1").partition(":")
-        headers[name.strip().lower()] = value.strip()
-    length = int(headers.get("content-length", "0"))
-    raw = await reader.readexactly(length) if length else b""
-    body = json.loads(raw) if raw else None
-    return ReceivedRequest(method=method, path=path, headers=headers, body=body)
+    body = json.loads(request.body) if request.body else None
+    return ReceivedRequest(
+        method=request.method, path=request.path, headers=request.headers, body=body
+    )
 
 
 def _encode(reply: Reply) -> bytes:

@@ -2,6 +2,7 @@
 
 import json
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from tests.openai_server import (
     ReceivedRequest,
     Reply,
     chat_reply,
+    error_reply,
     stated_threshold,
     user_prompt,
 )
@@ -90,8 +92,14 @@ def question_file(tmp_path: Path) -> Path:
     return path
 
 
-def run_scripted(question_file: Path, results: Path, *extra: str) -> int:
-    with OpenAIServer(ScriptedModel()) as server:
+def run_scripted(
+    question_file: Path,
+    results: Path,
+    *extra: str,
+    responder: Callable[[ReceivedRequest, int], Reply] | None = None,
+    run_id: str = "scripted",
+) -> int:
+    with OpenAIServer(responder or ScriptedModel()) as server:
         return main(
             [
                 "run",
@@ -104,18 +112,25 @@ def run_scripted(question_file: Path, results: Path, *extra: str) -> int:
                 "--results-dir",
                 str(results),
                 "--run-id",
-                "scripted",
-                "--max-concurrency",
-                "4",
+                run_id,
                 "--no-progress",
                 *extra,
             ]
         )
 
 
+def quota_after(answered: int) -> Callable[[ReceivedRequest, int], Reply]:
+    """Serve the scripted model for `answered` requests, then an exhausted quota."""
+    model = ScriptedModel()
+    quota = error_reply(
+        429, "You exceeded your current quota", code="insufficient_quota", kind="insufficient_quota"
+    )
+    return lambda request, index: model(request, index) if index < answered else quota
+
+
 @pytest.fixture
 def finished_run(question_file: Path, tmp_path: Path) -> Path:
-    assert run_scripted(question_file, tmp_path / "results") == 0
+    assert run_scripted(question_file, tmp_path / "results", "--max-concurrency", "4") == 0
     return tmp_path / "results" / "scripted"
 
 
@@ -310,35 +325,9 @@ def test_request_carries_one_sample_and_no_sdk_retries(question_file: Path, tmp_
 def test_quota_stops_run_and_keeps_samples(
     question_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tests.openai_server import error_reply
-
-    quota = error_reply(
-        429, "You exceeded your current quota", code="insufficient_quota", kind="insufficient_quota"
+    code = run_scripted(
+        question_file, tmp_path, "--max-concurrency", "1", responder=quota_after(6), run_id="quota"
     )
-    model = ScriptedModel()
-
-    def respond(request: ReceivedRequest, index: int) -> Reply:
-        return model(request, index) if index < 6 else quota
-
-    with OpenAIServer(respond) as server:
-        code = main(
-            [
-                "run",
-                "--base-url",
-                server.base_url,
-                "--model",
-                "scripted-1",
-                "--question-set",
-                str(question_file),
-                "--results-dir",
-                str(tmp_path),
-                "--run-id",
-                "quota",
-                "--max-concurrency",
-                "1",
-                "--no-progress",
-            ]
-        )
     assert code == 3
     assert "quota is exhausted" in capsys.readouterr().err
     lines = (tmp_path / "quota" / "samples.jsonl").read_text().splitlines()
@@ -355,15 +344,13 @@ def test_api_key_never_written(
 ) -> None:
     import logging
 
-    from tests.openai_server import error_reply
-
     key = "sk-probe-test-secret-5f3a9c1e"
     monkeypatch.setenv("PROBE_TEST_KEY", key)
     caplog.set_level(logging.DEBUG)
     model = ScriptedModel()
 
     def respond(request: ReceivedRequest, index: int) -> Reply:
-        # Some servers echo the key in errors; every other request fails that way once.
+        # Some servers echo the key in their errors, so every seventh request does here.
         if index % 7 == 3:
             return error_reply(500, f"upstream rejected key {key}")
         if index == 70:
@@ -403,38 +390,15 @@ def test_api_key_never_written(
     assert "[redacted]" in (tmp_path / "secret" / "samples.jsonl").read_text()
 
 
-def test_report_marks_stopped_run(
-    question_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from tests.openai_server import error_reply
-
-    quota = error_reply(
-        429, "You exceeded your current quota", code="insufficient_quota", kind="insufficient_quota"
+def test_report_marks_stopped_run(question_file: Path, tmp_path: Path) -> None:
+    run_scripted(
+        question_file,
+        tmp_path,
+        "--max-concurrency",
+        "1",
+        responder=quota_after(6),
+        run_id="partial",
     )
-    model = ScriptedModel()
-
-    def respond(request: ReceivedRequest, index: int) -> Reply:
-        return model(request, index) if index < 6 else quota
-
-    with OpenAIServer(respond) as server:
-        main(
-            [
-                "run",
-                "--base-url",
-                server.base_url,
-                "--model",
-                "scripted-1",
-                "--question-set",
-                str(question_file),
-                "--results-dir",
-                str(tmp_path),
-                "--run-id",
-                "partial",
-                "--max-concurrency",
-                "1",
-                "--no-progress",
-            ]
-        )
     assert main(["report", str(tmp_path / "partial")]) == 0
     report = (tmp_path / "partial" / "report.md").read_text()
     assert "This run is stopped" in report
