@@ -45,6 +45,8 @@ class Settings:
     quick: bool
     workdir: Path
     concurrencies: tuple[int, ...]
+    # Extra throughput points (C, L) at a slower server, nearer the latency of real models.
+    slow_points: tuple[tuple[int, float], ...]
     requests: int  # for the CPU and inspect_ai sections
     concurrency: int  # for the CPU and inspect_ai sections
     report_records: int
@@ -57,6 +59,7 @@ def quick_settings(workdir: Path, latency_s: float) -> Settings:
         quick=True,
         workdir=workdir,
         concurrencies=(8,),
+        slow_points=(),
         requests=200,
         concurrency=64,
         report_records=2000,
@@ -70,6 +73,7 @@ def full_settings(workdir: Path, latency_s: float, repeats: int) -> Settings:
         quick=False,
         workdir=workdir,
         concurrencies=(8, 32, 128, 512),
+        slow_points=((512, 1.0),),
         requests=2000,
         concurrency=64,
         report_records=1_000_000,
@@ -145,39 +149,46 @@ class Bench:
 def section_throughput(bench: Bench) -> dict[str, Any]:
     """Requests per second at each concurrency C against Little's law, C / L."""
     settings = bench.settings
-    rows = []
-    for concurrency in settings.concurrencies:
-        limit = concurrency / settings.latency_s
-        requests = _throughput_requests(limit, settings.quick)
-        questions = bench.questions(requests)
-        row: dict[str, Any] = {
-            "concurrency": concurrency,
-            "requests": requests,
-            "limit_per_s": limit,
-            "probe_per_s": [],
-            "probe_cpu_ms_per_request": [],
-            "aiohttp_per_s": [],
-            "sdk-aiohttp_per_s": [],
-        }
-        for _ in range(settings.repeats):
-            with CannedServer(settings.latency_s) as server:
-                measured = bench.probe_run(server, questions, concurrency=concurrency)
-                stats = server.stats()
-            row["probe_per_s"].append(stats["requests"] / stats["active_s"])
-            row["probe_cpu_ms_per_request"].append(1000 * measured.cpu_s / stats["requests"])
-            for client in ("aiohttp", "sdk-aiohttp"):
-                with CannedServer(settings.latency_s) as server:
-                    loop = bench.client_loop(server, client, requests, concurrency)
-                row[f"{client}_per_s"].append(requests / loop["loop_wall_s"])
-        rows.append(row)
+    points = [(concurrency, settings.latency_s) for concurrency in settings.concurrencies]
+    points += settings.slow_points
+    rows = [_throughput_row(bench, concurrency, latency_s) for concurrency, latency_s in points]
     return {"latency_s": settings.latency_s, "rows": rows}
 
 
-def _throughput_requests(limit_per_s: float, quick: bool) -> int:
-    # About 3 s of requests at the limit, so start-up and the last round weigh little.
+def _throughput_row(bench: Bench, concurrency: int, latency_s: float) -> dict[str, Any]:
+    settings = bench.settings
+    limit = concurrency / latency_s
+    requests = _throughput_requests(limit, latency_s, settings.quick)
+    questions = bench.questions(requests)
+    row: dict[str, Any] = {
+        "concurrency": concurrency,
+        "latency_s": latency_s,
+        "requests": requests,
+        "limit_per_s": limit,
+        "probe_per_s": [],
+        "probe_cpu_ms_per_request": [],
+        "aiohttp_per_s": [],
+        "sdk-aiohttp_per_s": [],
+    }
+    for _ in range(settings.repeats):
+        with CannedServer(latency_s) as server:
+            measured = bench.probe_run(server, questions, concurrency=concurrency)
+            stats = server.stats()
+        row["probe_per_s"].append(stats["requests"] / stats["active_s"])
+        row["probe_cpu_ms_per_request"].append(1000 * measured.cpu_s / stats["requests"])
+        for client in ("aiohttp", "sdk-aiohttp"):
+            with CannedServer(latency_s) as server:
+                loop = bench.client_loop(server, client, requests, concurrency)
+            row[f"{client}_per_s"].append(requests / loop["loop_wall_s"])
+    return row
+
+
+def _throughput_requests(limit_per_s: float, latency_s: float, quick: bool) -> int:
+    # About 3 s of requests at the limit, and at least 5 rounds, so start-up and the last
+    # round weigh little.
     if quick:
         return max(50, round(limit_per_s * 0.3))
-    return max(500, min(20_000, round(limit_per_s * 3)))
+    return max(500, min(20_000, round(limit_per_s * max(3.0, 5 * latency_s))))
 
 
 def section_cpu(bench: Bench) -> dict[str, Any]:

@@ -2,12 +2,11 @@
 
     .venv/bin/python benchmarks/report_phases.py RUN_DIR
 
-The steps are those `probe report RUN_DIR` takes, in its order: the summary (which reads
-samples.jsonl), a second read of the questions and samples for the reports, report.md and
-report.html. A first step reads samples.jsonl alone, to show what parsing costs. Each line
-gives the wall and CPU seconds of one step, and the last line the peak RSS. bench.py
---sections report writes a synthetic run folder of 1,000,000 records to run this on (pass
---workdir to keep it).
+The steps are those `probe report RUN_DIR` takes, in its order: one read of samples.jsonl
+into lean records, the summary computed from them, report.md and report.html (which reads
+the full records of the questions it lists). Each line gives the wall and CPU seconds of
+one step, and the last line the peak RSS. bench.py --sections report writes a synthetic
+run folder of 1,000,000 records to run this on (pass --workdir to keep it).
 """
 
 import argparse
@@ -19,8 +18,9 @@ from typing import TypeVar
 
 from probe.html_report import write_html_report
 from probe.report import write_markdown_report
-from probe.run_data import read_run, summarise
+from probe.run_data import read_probed_samples, summarise_read_run
 from probe.store import RunStore
+from probe.summary import probed_questions
 
 Result = TypeVar("Result")
 
@@ -42,12 +42,13 @@ def main() -> None:
     info = store.read_run_info()
 
     print("| step | wall (s) | CPU (s) |\n| --- | ---: | ---: |")
-    timed("read samples.jsonl alone (not a step of probe report)", store.read_samples)
-    summary = timed(
-        "summary: read samples.jsonl, compute, write summary.json", lambda: summarise(store, info)
+    questions = probed_questions(store, info)
+    samples = timed(
+        "read samples.jsonl as lean records", lambda: read_probed_samples(store, questions)
     )
     run = timed(
-        "read questions and samples again for the reports", lambda: read_run(store, summary, info)
+        "summary: compute, write summary.json",
+        lambda: summarise_read_run(store, info, questions, samples),
     )
     timed("write report.md", lambda: write_markdown_report(run))
     timed("write report.html", lambda: write_html_report(run))

@@ -40,10 +40,10 @@ def _median(values: Sequence[float]) -> float:
 
 def _throughput(figures: dict[str, Any]) -> list[str]:
     lines = [
-        "| C | requests | limit C/L (req/s) | probe run (req/s) | ÷ limit "
+        "| C | L (ms) | requests | limit C/L (req/s) | probe run (req/s) | ÷ limit "
         "| probe CPU, whole process (ms/req) | openai SDK loop (req/s) | ÷ limit "
         "| bare aiohttp loop (req/s) | ÷ limit |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for row in figures["rows"]:
         limit = row["limit_per_s"]
@@ -51,7 +51,8 @@ def _throughput(figures: dict[str, Any]) -> list[str]:
         sdk = _median(row["sdk-aiohttp_per_s"])
         floor = _median(row["aiohttp_per_s"])
         lines.append(
-            f"| {row['concurrency']} | {row['requests']} | {limit:.0f} | {probe:.0f} "
+            f"| {row['concurrency']} | {1000 * row.get('latency_s', figures['latency_s']):g} "
+            f"| {row['requests']} | {limit:.0f} | {probe:.0f} "
             f"| {probe / limit:.0%} | {_median(row['probe_cpu_ms_per_request']):.2f} "
             f"| {sdk:.0f} | {sdk / limit:.0%} | {floor:.0f} | {floor / limit:.0%} |"
         )

@@ -16,9 +16,16 @@ one, although the earlier answer would win that tie.
 import math
 from collections import Counter
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from probe.consistency import ABSTAINED_KEY, CONSISTENCY_OUTCOMES, Sample
 from probe.outcomes import Outcome
+
+
+class _Clusters(NamedTuple):
+    modal: int  # size of the largest answer cluster, 0 when no valid sample is an answer
+    runner_up: int  # size of the second largest answer cluster, 0 when there is none
+    valid: int  # answers plus abstentions
 
 
 def class_settled(samples: Sequence[Sample], remaining: int, thresholds: Sequence[float]) -> bool:
@@ -30,22 +37,30 @@ def class_settled(samples: Sequence[Sample], remaining: int, thresholds: Sequenc
     if remaining <= 0:
         return True
 
-    valid = [sample for sample in samples if sample[0] in CONSISTENCY_OUTCOMES]
-    answers = Counter(
-        key for outcome, key, _ in valid if outcome is not Outcome.ABSTAINED and key is not None
-    )
-    answers.pop(ABSTAINED_KEY, None)
-    sizes = sorted(answers.values(), reverse=True) or [0]
-    modal, runner_up = sizes[0], (sizes[1] if len(sizes) > 1 else 0)
-    if runner_up + remaining >= modal:
+    clusters = _clusters(samples)
+    if clusters.runner_up + remaining >= clusters.modal:
         return False  # Another answer, old or new, could still reach the modal one's size.
 
-    total = len(valid) + remaining
-    return _class(modal / total, thresholds) == _class((modal + remaining) / total, thresholds)
+    total = clusters.valid + remaining
+    lowest = _class(clusters.modal / total, thresholds)
+    return lowest == _class((clusters.modal + remaining) / total, thresholds)
 
 
-def _class(confidence: float, thresholds: Sequence[float]) -> tuple[bool, ...]:
-    return (confidence > 0, *(confidence >= threshold for threshold in thresholds))
+def next_round(samples: Sequence[Sample], remaining: int, thresholds: Sequence[float]) -> int:
+    """Return how many of the `remaining` best-guess samples to send in the next request.
+
+    Before any sample arrives it is first_round(remaining, thresholds). After that it is the
+    fewest samples x after which the modal answer could be out of reach,
+    m + x > runner-up + (remaining − x). The class cannot settle sooner, because no other
+    answer could be out of reach sooner either. So a round of x samples sends the same
+    samples as rounds of one, in fewer requests.
+    """
+    if not samples:
+        return first_round(remaining, thresholds)
+
+    clusters = _clusters(samples)
+    needed = (clusters.runner_up + remaining - clusters.modal) // 2 + 1
+    return min(remaining, max(1, needed))
 
 
 def first_round(samples: int, thresholds: Sequence[float]) -> int:
@@ -58,3 +73,19 @@ def first_round(samples: int, thresholds: Sequence[float]) -> int:
     # The small margin keeps float noise (0.6 · 5 = 3.0000000000000004) from adding one.
     agreeing = max(math.ceil(highest * samples - 1e-9), samples // 2 + 1, 1)
     return min(samples, agreeing)
+
+
+def _clusters(samples: Sequence[Sample]) -> _Clusters:
+    valid = [sample for sample in samples if sample[0] in CONSISTENCY_OUTCOMES]
+    answers = Counter(
+        key for outcome, key, _ in valid if outcome is not Outcome.ABSTAINED and key is not None
+    )
+    answers.pop(ABSTAINED_KEY, None)
+    sizes = sorted(answers.values(), reverse=True)
+    modal = sizes[0] if sizes else 0
+    runner_up = sizes[1] if len(sizes) > 1 else 0
+    return _Clusters(modal, runner_up, len(valid))
+
+
+def _class(confidence: float, thresholds: Sequence[float]) -> tuple[bool, ...]:
+    return (confidence > 0, *(confidence >= threshold for threshold in thresholds))

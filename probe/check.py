@@ -9,7 +9,6 @@ same model fail a check by chance with a probability of about the significance a
 "about", because bootstrap p-values are approximate.
 """
 
-import logging
 from dataclasses import dataclass
 from typing import Literal
 
@@ -20,8 +19,6 @@ from probe.errors import ConfigError, ProbeError
 from probe.gates import Gate, GateFile
 from probe.prompts import format_number
 from probe.run_data import RunData
-
-logger = logging.getLogger(__name__)
 
 Status = Literal["pass", "fail", "untested"]
 
@@ -112,9 +109,9 @@ def check_runs(baseline: RunData, candidate: RunData, settings: GateFile) -> Che
     when the runs share no sample key at a gate's threshold.
     """
     _check_thresholds(baseline, candidate, settings)
+    # Not logged, because the warnings travel in the result, which the CLI prints and
+    # check.json keeps.
     warnings = _warnings(baseline, candidate)
-    for warning in warnings:
-        logger.warning("%s", warning)
 
     tested = [_test_gate(gate, baseline, candidate, settings) for gate in settings.gates]
     levels = _levels(tested, settings)

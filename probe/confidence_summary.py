@@ -18,7 +18,7 @@ from probe.consistency import QuestionConsistency
 from probe.intervals import Figure
 from probe.logprobs import TOKEN_READINGS, TokenReading, logprob_confidence
 from probe.questions import Question
-from probe.samples import SampleRecord
+from probe.samples import AnySampleRecord, SampleRecord
 from probe.verbalised import verbalised_question
 
 # Continuous confidences get equal-width calibration bins; c_q gets one bin per value.
@@ -162,7 +162,7 @@ def consistency_quality(
 
 
 def other_estimators(
-    records: Sequence[SampleRecord],
+    records: Sequence[AnySampleRecord],
     questions: Sequence[Question],
     consistency: Sequence[QuestionConsistency],
     verbalised: Sequence[SampleRecord],
@@ -183,7 +183,7 @@ def other_estimators(
 
 
 def logprob_quality(
-    records: Sequence[SampleRecord],
+    records: Sequence[AnySampleRecord],
     questions: Sequence[Question],
     consistency: Sequence[QuestionConsistency],
     reading: TokenReading,

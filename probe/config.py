@@ -4,8 +4,10 @@ Each field's default, unit and description live here only; the CLI builds its fl
 these models and `run.json` stores them.
 """
 
+import math
 import os
 import re
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any, Literal
 
@@ -13,8 +15,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from probe.errors import ConfigError
-from probe.metrics import exact_threshold
-from probe.prompts import DEFAULT_THRESHOLDS
+from probe.input_errors import Location, Problem, line_of, problems, yaml_lines
+from probe.prompts import DEFAULT_THRESHOLDS, format_number
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -134,10 +136,16 @@ class EndpointConfig(BaseModel):
         if self.api_key_env is None:
             return NO_KEY_PLACEHOLDER
         key = os.environ.get(self.api_key_env)
-        if not key:
+        if key is None:
             raise ConfigError(
                 f"endpoint.api_key_env names {self.api_key_env}, which is not set. "
                 f"Export it first, e.g. export {self.api_key_env}=..."
+            )
+        if not key.strip():
+            raise ConfigError(
+                f"endpoint.api_key_env names {self.api_key_env}, which is set but empty. "
+                f"Put the key in it, e.g. export {self.api_key_env}=..., or, for a server "
+                "that needs no key, leave api_key_env out."
             )
         return key
 
@@ -248,14 +256,28 @@ class RunConfig(BaseModel):
     @field_validator("thresholds")
     @classmethod
     def _check_thresholds(cls, values: list[float]) -> list[float]:
+        listed = ", ".join(format_number(value) for value in values)
         for value in values:
-            exact_threshold(value)
+            if math.isnan(value):
+                raise ValueError("found nan; give each threshold as a number from 0 to below 1")
+            if value < 0:
+                raise ValueError(
+                    f"found {format_number(value)}, which is below 0. A threshold is a "
+                    "confidence from 0, the best-guess condition, up to but not including 1"
+                )
+            if value >= 1:
+                raise ValueError(
+                    f"found {format_number(value)}, which is not below 1. At t = 1 the penalty "
+                    "t/(1 − t) for a wrong answer would be infinite, so use a threshold such "
+                    "as 0.99"
+                )
         if 0 not in values:
             raise ValueError(
-                "must include 0, the best-guess condition that consistency confidence comes from"
+                f"found {listed}, which lacks 0, the best-guess condition that consistency "
+                "confidence comes from; add 0"
             )
         if len(set(values)) != len(values):
-            raise ValueError(f"contains a repeated threshold: {values}")
+            raise ValueError(f"found {listed}, which repeats a threshold; list each once")
         return sorted(values)
 
 
@@ -270,17 +292,21 @@ def load_config(
     Overrides use dotted keys such as "endpoint.model"; None values are skipped. `base` is
     a config as stored in run.json, which a resumed run starts from.
     """
-    data: dict[str, Any] = _read_yaml(Path(path)) if path is not None else dict(base or {})
-    for dotted, value in (overrides or {}).items():
-        if value is not None:
-            _set_dotted(data, dotted, value)
+    lines: dict[Location, int] = {}
+    data: dict[str, Any] = dict(base or {})
+    if path is not None:
+        data, lines = _read_yaml(Path(path))
+    flags = {dotted for dotted, value in (overrides or {}).items() if value is not None}
+    for dotted in flags:
+        _set_dotted(data, dotted, (overrides or {})[dotted])
     _apply_embedded_defaults(data)
 
     try:
         return RunConfig.model_validate(data)
     except ValidationError as error:
+        source = str(path or "command line")
         raise ConfigError(
-            describe_validation_error(error, source=str(path or "command line"))
+            describe_validation_error(error, source, lines=lines, flags=flags)
         ) from None
 
 
@@ -289,8 +315,11 @@ def load_judge_config(path: str | Path) -> JudgeConfig:
 
     Raises ConfigError naming the file and field when it is invalid or contains no judge.
     """
-    data: Any = _read_yaml(Path(path))
+    data: Any
+    data, lines = _read_yaml(Path(path))
+    prefix: Location = ()
     if "grading" in data or "endpoint" not in data:
+        prefix = ("grading", "judge")
         grading = data.get("grading") or {}
         data = grading.get("judge") if isinstance(grading, dict) else None
         if not isinstance(data, dict):
@@ -301,7 +330,9 @@ def load_judge_config(path: str | Path) -> JudgeConfig:
     try:
         judge = JudgeConfig.model_validate(data)
     except ValidationError as error:
-        raise ConfigError(describe_validation_error(error, source=str(path))) from None
+        raise ConfigError(
+            describe_validation_error(error, str(path), JudgeConfig, lines=lines, prefix=prefix)
+        ) from None
 
     if not judge.endpoint.base_url or not judge.endpoint.model:
         raise ConfigError(
@@ -319,22 +350,53 @@ def _apply_embedded_defaults(data: dict[str, Any]) -> None:
         endpoint.setdefault(name, value)
 
 
-def describe_validation_error(error: ValidationError, source: str) -> str:
-    """Turn a pydantic error into lines that name each field, the value found and the problem."""
-    lines = [f"{source}: invalid configuration:"]
-    for item in error.errors():
-        field = ".".join(str(part) for part in item["loc"])
-        message = str(item["msg"]).removeprefix("Value error, ")
-        if item["type"] == "extra_forbidden":
-            message = "unknown field; check its spelling against docs/formats.md"
-        # The value of api_key_env is not echoed: a user may have pasted the key itself there.
-        quiet = item["type"] in ("missing", "extra_forbidden") or field.endswith("api_key_env")
-        found = "" if quiet else f" (found {item['input']!r})"
-        lines.append(f"  {field}: {message}{found}")
-    return "\n".join(lines)
+def describe_validation_error(
+    error: ValidationError,
+    source: str,
+    model: type[BaseModel] = RunConfig,
+    *,
+    lines: dict[Location, int] | None = None,
+    flags: Collection[str] = (),
+    prefix: Location = (),
+) -> str:
+    """Describe each invalid field of a `model` read from `source`, one line per field.
+
+    A field set by a command-line flag (its dotted path in `flags`) is named by the flag.
+    Any other is named by its dotted path, after its line in the file when `lines` has it.
+    `prefix` is where the model sits in the file, e.g. ("grading", "judge"). The value of
+    api_key_env is never echoed, since a user may have pasted the key there.
+    """
+    lines = lines or {}
+    found = [
+        Problem((*prefix, *problem.location), problem.message)
+        for problem in problems(error, model, hidden={"api_key_env"})
+    ]
+    # Sorted top to bottom through the file, with flags and fields that have no line last.
+    found.sort(key=lambda problem: line_of(problem.location, lines) or math.inf)
+    text = [f"{source}: invalid configuration:"]
+    for problem in found:
+        text.append(f"  {_where(problem, source, lines, flags)}: {problem.message}")
+    return "\n".join(text)
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def flag_for(dotted: str) -> str:
+    """Return the command-line flag of a config field: "endpoint.max_tokens" → "--max-tokens"."""
+    return "--" + dotted.rsplit(".", 1)[-1].replace("_", "-")
+
+
+def _where(
+    problem: Problem, source: str, lines: dict[Location, int], flags: Collection[str]
+) -> str:
+    for end in range(len(problem.location), 0, -1):
+        dotted = ".".join(str(part) for part in problem.location[:end])
+        if dotted in flags:
+            return flag_for(dotted)
+    line = line_of(problem.location, lines)
+    return problem.field if line is None else f"{source}:{line}: {problem.field}"
+
+
+def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[Location, int]]:
+    """Read a YAML mapping and the line of each of its fields."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
@@ -345,12 +407,12 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: invalid YAML: {error}") from None
 
     if data is None:
-        return {}
+        return {}, {}
     if not isinstance(data, dict):
         raise ConfigError(
             f"{path}: expected a mapping of fields at the top level, found {type(data).__name__}."
         )
-    return data
+    return data, yaml_lines(text)
 
 
 def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:

@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from probe.errors import ConfigError
+from probe.input_errors import Location, line_of, problems, yaml_lines
 from probe.paired import BINARY_METRICS, METRICS, Metric
 from probe.prompts import format_number
 
@@ -48,23 +49,29 @@ class Gate(BaseModel):
 
     @model_validator(mode="after")
     def _check_limit(self) -> "Gate":
+        # Every problem of the gate at once, so that one edit of the file fixes them all.
+        problems = []
         given = [limit for limit in LIMITS if getattr(self, limit) is not None]
         if len(given) != 1:
-            raise ValueError(
+            problems.append(
                 f"give exactly one of {', '.join(LIMITS)}; found {', '.join(given) or 'none'}"
             )
         if self.test == "mcnemar" and self.metric not in BINARY_METRICS:
-            raise ValueError(
+            problems.append(
                 f"test mcnemar needs a share of samples ({', '.join(BINARY_METRICS)}), "
                 f"not {self.metric}; use test: bootstrap"
             )
-        if self.test == "mcnemar" and self.limit_kind in ("min", "max"):
-            raise ValueError("test mcnemar compares two runs: use it with max_rise or max_fall")
-        if self.metric != "score" and not 0 <= self.limit <= 1:
-            raise ValueError(
-                f"{self.metric} is a share between 0 and 1, so {self.limit_kind} "
-                f"{self.limit} can never be reached; write 2 points as 0.02"
-            )
+        if self.test == "mcnemar" and set(given) & {"min", "max"}:
+            problems.append("test mcnemar compares two runs: use it with max_rise or max_fall")
+        for limit in given:
+            value = getattr(self, limit)
+            if self.metric != "score" and not 0 <= value <= 1:
+                problems.append(
+                    f"{self.metric} is a share between 0 and 1, so {limit} {value} can never "
+                    "be reached; write 2 points as 0.02"
+                )
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @property
@@ -135,9 +142,10 @@ class GateFile(BaseModel):
 
 
 def load_gates(path: Path) -> GateFile:
-    """Read a gates YAML file; raises ConfigError naming the file, the field and the fix."""
+    """Read a gates YAML file. Raises ConfigError naming the file, each field and the fix."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
     except OSError as error:
         raise ConfigError(f"{path}: cannot read the gates file ({error.strerror}).") from None
     except yaml.YAMLError as error:
@@ -150,11 +158,26 @@ def load_gates(path: Path) -> GateFile:
     try:
         return GateFile.model_validate(data)
     except ValidationError as error:
-        problems = [
-            f"{'.'.join(str(part) for part in problem['loc']) or '(file)'}: {problem['msg']}"
-            for problem in error.errors()
-        ]
-        raise ConfigError(f"{path}: invalid gates file: " + "; ".join(problems)) from None
+        raise ConfigError(_describe_problems(path, error, yaml_lines(text))) from None
+
+
+def _describe_problems(path: Path, error: ValidationError, lines: dict[Location, int]) -> str:
+    found = problems(error, GateFile)
+    text = [f"{path}: {len(found)} problem(s) in the gates file:"]
+    for problem in sorted(found, key=lambda item: line_of(item.location, lines) or 0):
+        line = line_of(problem.location, lines)
+        where = f"{path}:{line}" if line is not None else str(path)
+        field = _gate_name(problem.location) or problem.field or "(file)"
+        text.append(f"  {where}: {field}: {problem.message}")
+    return "\n".join(text)
+
+
+def _gate_name(location: Location) -> str | None:
+    # Named "gate 3, metric" rather than "gates.2.metric", because users count gates from 1.
+    if len(location) < 2 or location[0] != "gates" or not isinstance(location[1], int):
+        return None
+    rest = ".".join(str(part) for part in location[2:])
+    return f"gate {location[1] + 1}" + (f", {rest}" if rest else "")
 
 
 def default_gates(thresholds: Sequence[float]) -> GateFile:

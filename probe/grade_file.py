@@ -115,7 +115,8 @@ def read_inputs(path: Path) -> list[tuple[int, GradeInput, Question]]:
         except json.JSONDecodeError as error:
             problems.append(f"{path}:{number}: invalid JSON ({error.msg} at column {error.colno}).")
         except ValidationError as error:
-            problems.append(f"{path}:{number}: {describe_question_error(error)}")
+            model = GradeInput if error.title == GradeInput.__name__ else Question
+            problems.append(f"{path}:{number}: {describe_question_error(error, model)}")
     if problems:
         listed = "\n".join(f"  {problem}" for problem in problems[:20])
         raise QuestionSetError(f"{path}: {len(problems)} invalid line(s):\n{listed}")
@@ -125,15 +126,18 @@ def read_inputs(path: Path) -> list[tuple[int, GradeInput, Question]]:
 
 
 async def grade_file(
-    path: Path, options: GradingOptions, judge: Judge | None = None
+    path: Path, options: GradingOptions, judge: Judge | None = None, *, show_progress: bool = False
 ) -> list[GradedLine]:
-    """Grade every line of a JSONL file of answers with the same pass that grades runs."""
+    """Grade every line of a JSONL file of answers with the same pass that grades runs.
+
+    `show_progress` draws a progress bar of the answers sent to the judge.
+    """
     inputs = read_inputs(path)
     pairs = [
         (question, ModelResponse(content=item.response, reasoning=item.reasoning))
         for _, item, question in inputs
     ]
-    graded = await grade_responses(pairs, options, judge)
+    graded = await grade_responses(pairs, options, judge, show_progress=show_progress)
     return [
         GradedLine(line, item, question, result)
         for (line, item, question), result in zip(inputs, graded, strict=True)

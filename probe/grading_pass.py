@@ -9,6 +9,9 @@ judge's verdict is kept for the audit. A judge that gives no verdict changes not
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
+
+from tqdm import tqdm
 
 from probe.agreement import decided_grade
 from probe.consistency import ABSTAINED_KEY
@@ -59,8 +62,13 @@ async def grade_responses(
     items: Sequence[tuple[Question, ModelResponse]],
     options: GradingOptions,
     judge: Judge | None = None,
+    *,
+    show_progress: bool = False,
 ) -> list[GradedResponse]:
-    """Grade each (question, response) pair, asking the judge where its mode says to."""
+    """Grade each (question, response) pair, asking the judge where its mode requires it.
+
+    `show_progress` draws a progress bar of the answers sent to the judge.
+    """
     graders = [
         assess_response(
             question,
@@ -73,28 +81,41 @@ async def grade_responses(
     if judge is None:
         return [GradedResponse(grader, grader, None) for grader in graders]
 
-    judgements = await asyncio.gather(
-        *(
-            _judge_if_needed(judge, question, grader)
-            for (question, _), grader in zip(items, graders, strict=True)
-        )
+    needed = sum(
+        _needs_judge(judge, question, grader)
+        for (question, _), grader in zip(items, graders, strict=True)
     )
+    with tqdm(
+        total=needed, unit="answer", desc="judge", disable=not show_progress, dynamic_ncols=True
+    ) as bar:
+        judgements = await asyncio.gather(
+            *(
+                _judge_if_needed(judge, question, grader, bar)
+                for (question, _), grader in zip(items, graders, strict=True)
+            )
+        )
     return [
         GradedResponse(_apply(question, grader, judgement), grader, judgement)
         for (question, _), grader, judgement in zip(items, graders, judgements, strict=True)
     ]
 
 
-async def _judge_if_needed(
-    judge: Judge, question: Question, grader: Assessment
-) -> Judgement | None:
+def _needs_judge(judge: Judge, question: Question, grader: Assessment) -> bool:
     # Unanswerable questions are decided by rule: every answer to them is incorrect.
     if question.unanswerable or grader.answer is None:
-        return None
+        return False
     wanted = {Outcome.UNGRADED} if judge.config.mode == "ungraded-only" else _AUDITED
-    if grader.outcome not in wanted:
+    return grader.outcome in wanted
+
+
+async def _judge_if_needed(
+    judge: Judge, question: Question, grader: Assessment, bar: "tqdm[Any]"
+) -> Judgement | None:
+    if grader.answer is None or not _needs_judge(judge, question, grader):
         return None
-    return await judge.judge(question, grader.answer)
+    judgement = await judge.judge(question, grader.answer)
+    bar.update(1)
+    return judgement
 
 
 def _apply(question: Question, grader: Assessment, judgement: Judgement | None) -> Assessment:

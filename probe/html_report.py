@@ -1,12 +1,13 @@
 """report.html: the calibration report of one run, a single self-contained page.
 
-It shows the run's facts, the audit verdicts in plain words, five figures, the
-per-threshold and audit tables, the outcome counts with their meanings, and a per-question
-table that can be sorted, searched and filtered, with every raw response text.
+It shows the run's facts, whether the run stopped early, the audit verdicts in plain words,
+five figures, the per-threshold and audit tables, and the outcome counts with their
+meanings. Then come the LLM judge when there was one, tokens and cost, and a per-question
+table that can be sorted, searched and filtered. The table shows every raw response text
+of the questions it lists, which probe.question_explorer chooses.
 """
 
 import logging
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,11 +15,11 @@ from typing import Any
 from probe import confidence_curves, figures
 from probe.confidence_summary import ConfidenceQualitySummary
 from probe.html_pages import render_page
+from probe.judge_report import judge_facts
 from probe.outcomes import OUTCOME_MEANINGS, Outcome
-from probe.questions import Question
+from probe.question_explorer import question_table
 from probe.run_data import RunData
-from probe.samples import SampleRecord
-from probe.summary import QuestionSummary, Summary
+from probe.summary import Summary
 from probe.usage import UsageSummary, summarise_usage
 from probe.verdicts import verdict_sentence
 
@@ -69,31 +70,24 @@ class OutcomeRow:
     counted: bool
 
 
-@dataclass(frozen=True)
-class QuestionRow:
-    """One question of the per-question table with its samples per condition."""
-
-    question: Question
-    summary: QuestionSummary | None
-    samples: tuple[tuple[float, tuple[SampleRecord, ...]], ...]
-    outcomes: tuple[str, ...]
-
-
 def write_html_report(run: RunData) -> Path:
     """Write report.html into the run folder and return its path."""
     summary = run.summary
+    table = question_table(run)
     return render_page(
         "report.html.j2",
         run.store.run_dir / REPORT_HTML,
         title=f"probe report: {run.model}",
         facts=run_facts(run),
+        partial=run.partial,
         summary=summary,
         verdicts=[verdict_sentence(item) for item in summary.thresholds],
         figures=report_figures(summary),
         quality_rows=quality_rows(summary),
         outcome_rows=outcome_rows(summary),
-        question_rows=question_rows(run),
-        tags=sorted({tag for question in run.questions for tag in question.tags}),
+        judge=judge_facts(run.store),
+        table=table,
+        tags=sorted({tag for row in table.rows for tag in row.question.tags}),
         outcomes=[outcome.value for outcome in Outcome],
     )
 
@@ -179,28 +173,6 @@ def outcome_rows(summary: Summary) -> list[OutcomeRow]:
         )
         for outcome in Outcome
     ]
-
-
-def question_rows(run: RunData) -> list[QuestionRow]:
-    """Pair each question with its consistency figures and its samples per condition."""
-    by_question: dict[tuple[str, float], list[SampleRecord]] = defaultdict(list)
-    for record in sorted(run.records, key=lambda record: record.sample_index):
-        by_question[(record.question_id, record.threshold)].append(record)
-
-    summaries = {item.id: item for item in run.summary.per_question}
-    rows = []
-    for question in run.questions:
-        samples = tuple((t, tuple(by_question.get((question.id, t), []))) for t in run.thresholds)
-        seen = {record.outcome.value for _, records in samples for record in records}
-        rows.append(
-            QuestionRow(
-                question=question,
-                summary=summaries.get(question.id),
-                samples=samples,
-                outcomes=tuple(sorted(seen)),
-            )
-        )
-    return rows
 
 
 def _confidence_figures(summary: Summary) -> list[FigureView]:

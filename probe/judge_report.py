@@ -2,8 +2,10 @@
 
 The grader audit figure is the share of samples that both the deterministic grader and the
 judge decided on which they disagree, with its Wilson interval. Each such sample is listed,
-so that a reader can see who was right.
+so that a reader can see who was right. report.md and report.html show the same facts.
 """
+
+from dataclasses import dataclass
 
 from probe.judged_samples import JudgedSample, read_judged
 from probe.store import RunStore
@@ -12,24 +14,59 @@ from probe.store import RunStore
 MAX_LISTED = 20
 
 
-def judge_section(store: RunStore) -> str | None:
-    """Return the Markdown section on the run's judge, or None when no judge was asked."""
-    info = store.read_run_info()
-    judge = info.get("judge")
+@dataclass(frozen=True)
+class JudgeFacts:
+    """The judge of a run as the reports show it, from run.json and judge.jsonl."""
+
+    model: str
+    base_url: str
+    mode: str
+    prompt_sha256: str
+    judged: int
+    judge_decided: int
+    verdicts: str
+    audit: str
+    disagreements: tuple[JudgedSample, ...]
+    disagreements_not_listed: int
+
+
+def judge_facts(store: RunStore) -> JudgeFacts | None:
+    """Read what the reports show about the run's judge, or None when no judge was asked."""
+    judge = store.read_run_info().get("judge")
     if not judge:
         return None
 
-    judged = read_judged(store)
+    disagreements = [sample for sample in read_judged(store) if sample.disagrees]
+    return JudgeFacts(
+        model=str(judge.get("model")),
+        base_url=str(judge.get("base_url")),
+        mode=str(judge.get("mode")),
+        prompt_sha256=str(judge.get("prompt_sha256", "")),
+        judged=int(judge.get("judged", 0)),
+        judge_decided=int(judge.get("judge_decided", 0)),
+        verdicts=_verdicts(judge),
+        audit=_audit_sentence(judge.get("audit", {})),
+        disagreements=tuple(disagreements[:MAX_LISTED]),
+        disagreements_not_listed=max(0, len(disagreements) - MAX_LISTED),
+    )
+
+
+def judge_section(store: RunStore) -> str | None:
+    """Return the Markdown section on the run's judge, or None when no judge was asked."""
+    facts = judge_facts(store)
+    if facts is None:
+        return None
+
     rows = [
         "## LLM judge",
         "",
-        f"- Judge: `{judge.get('model')}` at {judge.get('base_url')}, mode "
-        f"`{judge.get('mode')}`, prompt sha256 `{str(judge.get('prompt_sha256', ''))[:12]}…`",
-        f"- Samples judged: {judge.get('judged', 0)}; outcomes the judge set for ungraded "
-        f"answers: {judge.get('judge_decided', 0)}; verdicts: {_verdicts(judge)}",
-        _audit_line(judge.get("audit", {})),
+        f"- Judge: `{facts.model}` at {facts.base_url}, mode `{facts.mode}`, prompt sha256 "
+        f"`{facts.prompt_sha256[:12]}…`",
+        f"- Samples judged: {facts.judged}; outcomes the judge set for ungraded answers: "
+        f"{facts.judge_decided}; verdicts: {facts.verdicts}",
+        f"- Grader audit: {facts.audit}",
     ]
-    rows += _disagreements([sample for sample in judged if sample.disagrees])
+    rows += _disagreements(facts)
     return "\n".join(rows)
 
 
@@ -40,25 +77,25 @@ def _verdicts(judge: dict[str, object]) -> str:
     return ", ".join(f"{name} {count}" for name, count in sorted(counts.items()))
 
 
-def _audit_line(audit: dict[str, object]) -> str:
+def _audit_sentence(audit: dict[str, object]) -> str:
     both = audit.get("both_decided", 0)
     if not both:
         return (
-            "- Grader audit: no sample was decided by both the grader and the judge; set the "
-            "judge's mode to `all` to audit the grader."
+            "no sample was decided by both the grader and the judge; set the judge's mode to "
+            '"all" to audit the grader.'
         )
     rate = audit.get("disagreement_rate") or {}
     if not isinstance(rate, dict) or rate.get("value") is None:
-        return f"- Grader audit: {audit.get('disagreements', 0)} of {both} disagree."
+        return f"{audit.get('disagreements', 0)} of {both} disagree."
     return (
-        f"- Grader audit: the grader and the judge disagree on {audit.get('disagreements')} of "
-        f"{both} samples that both decided ({100 * rate['value']:.1f}%, 95% interval "
+        f"the grader and the judge disagree on {audit.get('disagreements')} of {both} samples "
+        f"that both decided ({100 * rate['value']:.1f}%, 95% interval "
         f"{100 * rate['low']:.1f}–{100 * rate['high']:.1f}%)."
     )
 
 
-def _disagreements(samples: list[JudgedSample]) -> list[str]:
-    if not samples:
+def _disagreements(facts: JudgeFacts) -> list[str]:
+    if not facts.disagreements:
         return []
     rows = [
         "",
@@ -67,14 +104,14 @@ def _disagreements(samples: list[JudgedSample]) -> list[str]:
         "| question | t | sample | answer | grader | judge |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    for sample in samples[:MAX_LISTED]:
+    for sample in facts.disagreements:
         rows.append(
             f"| `{sample.question_id}` | {sample.threshold:g} | {sample.sample_index} "
             f"| {_cell(sample.answer or '')} | {sample.grader_outcome.value}: "
             f"{_cell(sample.grader_reason)} | {sample.verdict} |"
         )
-    if len(samples) > MAX_LISTED:
-        rows.append(f"\n… and {len(samples) - MAX_LISTED} more.")
+    if facts.disagreements_not_listed:
+        rows.append(f"\n… and {facts.disagreements_not_listed} more.")
     return rows
 
 

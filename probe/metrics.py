@@ -36,7 +36,7 @@ from probe.intervals import (
     clustered_proportion,
     percentile_interval,
     proportion,
-    resample_questions,
+    resampled_sums,
     wilson_interval,
 )
 
@@ -377,9 +377,9 @@ def _paired_regret(
     check_bootstrap_settings(draws, level)
     value = float(oracle_points.mean()) - float(actual_points.sum() / valid.sum())
 
-    rows = resample_questions(len(oracle_points), draws, seed)
-    oracle_means = oracle_points[rows].mean(axis=1)
-    actual_scores = actual_points[rows].sum(axis=1) / valid[rows].sum(axis=1)
+    sums = resampled_sums(np.column_stack([oracle_points, actual_points, valid]), draws, seed)
+    oracle_means = sums[:, 0] / len(oracle_points)
+    actual_scores = sums[:, 1] / sums[:, 2]
     low, high = percentile_interval(oracle_means - actual_scores, level)
     return Estimate(value=value, low=low, high=high, n=len(oracle_points))
 
@@ -455,9 +455,8 @@ def rate_drop(
     first, first_n, last, last_n = first[used], first_n[used], last[used], last_n[used]
     value = float(first.sum() / first_n.sum() - last.sum() / last_n.sum())
 
-    rows = resample_questions(len(first), draws, seed)
-    drops = first[rows].sum(axis=1) / first_n[rows].sum(axis=1)
-    drops -= last[rows].sum(axis=1) / last_n[rows].sum(axis=1)
+    sums = resampled_sums(np.column_stack([first, first_n, last, last_n]), draws, seed)
+    drops = sums[:, 0] / sums[:, 1] - sums[:, 2] / sums[:, 3]
     low, high = percentile_interval(drops, level)
     return Estimate(value=value, low=low, high=high, n=len(first))
 

@@ -12,11 +12,10 @@ from typing import Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import binomtest
 
 from probe import metrics
 from probe.outcomes import Outcome
-from probe.samples import SampleKey, SampleRecord
+from probe.samples import AnySampleRecord, SampleKey
 
 Metric = Literal["coverage", "accuracy", "error", "abstention", "precision", "score", "invalid"]
 METRICS: tuple[Metric, ...] = get_args(Metric)
@@ -113,7 +112,7 @@ class McNemarCounts:
 
 
 def pair_counts(
-    baseline: Sequence[SampleRecord], candidate: Sequence[SampleRecord], threshold: float
+    baseline: Sequence[AnySampleRecord], candidate: Sequence[AnySampleRecord], threshold: float
 ) -> PairedCounts:
     """Count outcomes per question at t over the sample keys that both runs hold."""
     base = _by_key(baseline, threshold)
@@ -173,8 +172,8 @@ def percentile_interval(values: FloatArray, level: float = 0.95) -> tuple[float,
 
 
 def mcnemar_counts(
-    baseline: Sequence[SampleRecord],
-    candidate: Sequence[SampleRecord],
+    baseline: Sequence[AnySampleRecord],
+    candidate: Sequence[AnySampleRecord],
     threshold: float,
     metric: Metric,
 ) -> McNemarCounts:
@@ -210,14 +209,21 @@ def mcnemar_p_value(toward: int, away: int, *, two_sided: bool = False) -> float
     Q. McNemar (1947), "Note on the sampling error of the difference between correlated
     proportions or percentages", Psychometrika 12, 153–157.
     """
+    # Imported here: scipy.stats takes about half a second to import, and every probe
+    # command would pay it through the CLI's imports, though only McNemar gates use it.
+    from scipy.stats import binomtest
+
     if toward + away == 0:
         return 1.0
+
     if two_sided:
         return float(binomtest(toward, toward + away, 0.5, alternative="two-sided").pvalue)
     return float(binomtest(toward, toward + away, 0.5, alternative="greater").pvalue)
 
 
-def _by_key(records: Sequence[SampleRecord], threshold: float) -> dict[SampleKey, SampleRecord]:
+def _by_key(
+    records: Sequence[AnySampleRecord], threshold: float
+) -> dict[SampleKey, AnySampleRecord]:
     return {record.key: record for record in records if record.threshold == threshold}
 
 

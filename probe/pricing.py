@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from probe.config import describe_validation_error
 from probe.errors import ConfigError
+from probe.input_errors import yaml_lines
 from probe.samples import Usage
 
 TOKENS_PER_PRICE_UNIT = 1_000_000
@@ -42,7 +43,8 @@ class PriceTable(BaseModel):
 
 def load_price_table(path: Path) -> PriceTable:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
     except OSError as error:
         raise ConfigError(f"{path}: cannot read the price table ({error.strerror}).") from None
     except yaml.YAMLError as error:
@@ -51,7 +53,10 @@ def load_price_table(path: Path) -> PriceTable:
     try:
         return PriceTable.model_validate(data)
     except ValidationError as error:
-        raise ConfigError(describe_validation_error(error, source=str(path))) from None
+        lines = yaml_lines(text)
+        raise ConfigError(
+            describe_validation_error(error, str(path), PriceTable, lines=lines)
+        ) from None
 
 
 def request_cost(usage: Usage | None, price: ModelPrice) -> float | None:

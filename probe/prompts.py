@@ -71,6 +71,9 @@ CHOICE_INSTRUCTIONS: dict[str, str] = {
 
 _TRADITIONAL_REGIONS = {"tw", "hk", "mo", "hant"}
 
+# Numbers written with up to this many decimals are shown in full by format_number.
+EXACT_DECIMALS = 6
+
 
 @dataclass(frozen=True)
 class Condition:
@@ -91,9 +94,23 @@ class Condition:
 
 
 def format_number(value: Fraction | float) -> str:
-    """Format a number without float noise: 3 → "3", 1.5 → "1.5", 7/3 → "2.33"."""
-    text = f"{float(value):.2f}".rstrip("0").rstrip(".")
-    return text or "0"
+    """Format a number without float noise: 3 → "3", 0.995 → "0.995", 7/3 → "2.33".
+
+    A number written with at most EXACT_DECIMALS decimals is shown as written, so thresholds
+    such as 0.995 and 0.999 stay apart from each other and from 1. Any other number is
+    rounded to two decimals, or to as many more as it takes to show that it is not whole.
+    """
+    number = float(value)
+    written = repr(number)  # the shortest decimal text that reads back as the same float
+    if "e" not in written and len(written.partition(".")[2]) <= EXACT_DECIMALS:
+        return written.removesuffix(".0")
+
+    decimals = 2
+    text = f"{number:.{decimals}f}"
+    while float(text).is_integer() and not number.is_integer() and decimals < 17:
+        decimals += 1
+        text = f"{number:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") or "0"
 
 
 def format_percent(threshold: float) -> str:

@@ -14,6 +14,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from probe.errors import QuestionSetError
+from probe.input_errors import closest, describe
 
 AnswerType = Literal["date", "year", "number", "person", "place", "text", "choice"]
 ANSWER_TYPES: tuple[str, ...] = get_args(AnswerType)
@@ -176,34 +177,46 @@ def _parse_record(where: str, line: str) -> Question:
     try:
         return Question.model_validate(record)
     except ValidationError as error:
-        raise QuestionSetError(f"{where}: {_describe_validation_error(error)}") from None
+        raise QuestionSetError(f"{where}: {_describe_validation_error(error, Question)}") from None
 
 
-def describe_question_error(error: ValidationError) -> str:
-    """Describe why a question record is invalid: each field, the problem and the fix."""
-    return _describe_validation_error(error)
+def describe_question_error(
+    error: ValidationError, model: type[BaseModel] | None = None
+) -> str:
+    """Describe why a record is invalid: each field, the problem and the fix.
+
+    `model` is the model the record was validated as, Question unless given.
+    """
+    return _describe_validation_error(error, model or Question)
 
 
-def _describe_validation_error(error: ValidationError) -> str:
+def _describe_validation_error(error: ValidationError, model: type[BaseModel]) -> str:
     messages = []
     for item in error.errors():
-        field = ".".join(str(part) for part in item["loc"]) or "record"
+        field = ".".join(str(part) for part in item["loc"])
         kind = item["type"]
         if kind == "missing":
             messages.append(f'missing field "{field}". Add it (see docs/formats.md).')
         elif kind == "literal_error" and field == "answer_type":
+            close = closest(str(item["input"]), ANSWER_TYPES)
             messages.append(
-                f"unknown {field} {item['input']!r}. Use one of: {', '.join(ANSWER_TYPES)}."
+                f"unknown {field} {item['input']!r}. "
+                + (f'Did you mean "{close}"? ' if close else "")
+                + f"Use one of: {', '.join(ANSWER_TYPES)}."
             )
-        elif kind == "literal_error":
-            expected = item.get("ctx", {}).get("expected", "")
-            messages.append(f"unknown {field} {item['input']!r}. Use one of: {expected}.")
         elif kind == "extra_forbidden":
+            close = closest(field, list(model.model_fields))
+            keep = ', or move it into "metadata"' if "metadata" in model.model_fields else ""
             messages.append(
-                f'unknown field "{field}". Check its spelling, or move it into "metadata".'
+                f'unknown field "{field}". '
+                + (f'Did you mean "{close}"? ' if close else "")
+                + f"Check its spelling{keep}."
             )
+        elif not field:
+            # A check of the whole record, whose message names the fields and the fix.
+            messages.append(f"{describe(item, model)}.")
         else:
-            messages.append(f'field "{field}": {item["msg"]}.')
+            messages.append(f'field "{field}": {describe(item, model)}.')
     return " ".join(messages)
 
 

@@ -26,10 +26,10 @@ from probe.judge import Judge
 from probe.judged_samples import JUDGE_JSONL, JudgedSample
 from probe.outcomes import Outcome
 from probe.questions import Question, load_question_set
-from probe.report import write_report
+from probe.report import summarise_and_report
 from probe.samples import SampleRecord
 from probe.store import RunStore
-from probe.summary import Summary, summarise_run
+from probe.summary import Summary
 
 logger = logging.getLogger(__name__)
 
@@ -52,12 +52,17 @@ class RegradeResult:
 
 
 async def regrade_run(
-    run_dir: Path, *, judge_config: JudgeConfig | None = None, use_judge: bool = True
+    run_dir: Path,
+    *,
+    judge_config: JudgeConfig | None = None,
+    use_judge: bool = True,
+    show_progress: bool = False,
 ) -> tuple[RegradeResult, Summary]:
     """Regrade a run folder and recompute its summary and reports.
 
     The judge is `judge_config` when given, else the one in the run's config; `use_judge`
-    False grades without any judge. Raises ProbeError when the folder contains no run.
+    False grades without any judge. `show_progress` draws a progress bar of the judged
+    answers. Raises ProbeError when the folder contains no run.
     """
     store = RunStore(run_dir)
     with store.lock():
@@ -69,16 +74,15 @@ async def regrade_run(
             answer_from_reasoning=bool(config.get("endpoint", {}).get("answer_from_reasoning")),
             abstention_phrases=tuple(grading.abstention_phrases),
         )
-        result = await regrade_store(store, options, judge_config)
+        result = await regrade_store(store, options, judge_config, show_progress=show_progress)
 
-    summary = summarise_run(
-        store, draws=int(config.get("bootstrap_draws", 1000)), seed=int(config.get("seed", 0))
-    )
-    write_report(store, summary)
+    summary = summarise_and_report(store)
     return result, summary
 
 
-async def grade_collected(store: RunStore, config: RunConfig) -> RegradeResult | None:
+async def grade_collected(
+    store: RunStore, config: RunConfig, *, show_progress: bool = False
+) -> RegradeResult | None:
     """Regrade a run right after its samples are collected, when its config asks for it.
 
     The runner grades each sample as it arrives with the built-in lexicon; abstention
@@ -92,11 +96,15 @@ async def grade_collected(store: RunStore, config: RunConfig) -> RegradeResult |
         answer_from_reasoning=config.endpoint.answer_from_reasoning,
         abstention_phrases=tuple(grading.abstention_phrases),
     )
-    return await regrade_store(store, options, grading.judge)
+    return await regrade_store(store, options, grading.judge, show_progress=show_progress)
 
 
 async def regrade_store(
-    store: RunStore, options: GradingOptions, judge_config: JudgeConfig | None
+    store: RunStore,
+    options: GradingOptions,
+    judge_config: JudgeConfig | None,
+    *,
+    show_progress: bool = False,
 ) -> RegradeResult:
     """Regrade the samples of a run folder the caller holds, and record it in run.json."""
     questions = {question.id: question for question in load_question_set(store.questions_jsonl)}
@@ -114,7 +122,7 @@ async def regrade_store(
 
     judge = Judge.connect(judge_config) if judge_config is not None else None
     try:
-        graded = await grade_responses(pairs, options, judge)
+        graded = await grade_responses(pairs, options, judge, show_progress=show_progress)
         keys = await _merged_keys(judge, questions, regradable, graded)
     finally:
         if judge is not None:

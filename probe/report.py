@@ -1,8 +1,8 @@
 """A run's reports: report.md, report.html, and the short summary printed after `probe run`."""
 
+import heapq
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
 
 from probe.calibration_report import calibration_sections
 from probe.display import (
@@ -19,17 +19,22 @@ from probe.judge_report import judge_section
 from probe.outcomes import OUTCOME_MEANINGS, Outcome
 from probe.prompts import format_number
 from probe.questions import Question
-from probe.run_data import RunData, read_run
-from probe.samples import SampleRecord
+from probe.run_data import RunData, load_run
+from probe.samples import AnySampleRecord
 from probe.store import RunStore
 from probe.summary import LEAST_CONSISTENT_SHOWN, Summary
 from probe.usage import describe_usage
 from probe.verdicts import short_verdict, verdict_sentence
 
 
-def write_report(store: RunStore, summary: Summary) -> None:
-    """Write report.md and report.html for a run from its summary and samples."""
-    write_reports(read_run(store, summary))
+def summarise_and_report(store: RunStore) -> Summary:
+    """Recompute summary.json, then write report.md and report.html, reading the samples once.
+
+    The bootstrap uses the draws and seed in the run's run.json.
+    """
+    run = load_run(store.run_dir, recompute=True)
+    write_reports(run)
+    return run.summary
 
 
 def write_reports(run: RunData) -> None:
@@ -45,7 +50,7 @@ def write_markdown_report(run: RunData) -> None:
     records = run.records
     sections = [
         _header(summary),
-        _incomplete_notice(run.info, summary),
+        _incomplete_notice(run),
         _threshold_table(summary),
         _audit(summary),
         calibration_sections(summary),
@@ -60,14 +65,15 @@ def write_markdown_report(run: RunData) -> None:
 
 def console_summary(summary: Summary, store: RunStore) -> str:
     """Return the few lines printed after a run: the key figures and where the report is."""
+    width = max([5, *(len(format_number(item.threshold)) for item in summary.thresholds)])
     lines = [
         f"Model {summary.model} on {summary.question_set['name']}: "
         f"{summary.questions} questions, {summary.samples} samples.",
-        f"{'t':>5}  {'coverage':>8}  {'precision':>9}  {'error':>6}  {'score':>6}  verdict",
+        f"{'t':>{width}}  {'coverage':>8}  {'precision':>9}  {'error':>6}  {'score':>6}  verdict",
     ]
     for item in summary.thresholds:
         lines.append(
-            f"{format_number(item.threshold):>5}  {percent(item.coverage):>8}  "
+            f"{format_number(item.threshold):>{width}}  {percent(item.coverage):>8}  "
             f"{percent(item.precision):>9}  {percent(item.error):>6}  "
             f"{number(item.score):>6}  {short_verdict(item)}"
         )
@@ -87,16 +93,15 @@ def console_summary(summary: Summary, store: RunStore) -> str:
     return "\n".join(lines)
 
 
-def _incomplete_notice(info: dict[str, Any], summary: Summary) -> str:
+def _incomplete_notice(run: RunData) -> str:
     """Warn when the run stopped before its plan was complete, so its figures are partial."""
-    status = info.get("status", "complete")
-    planned = info.get("plan", {}).get("size")
-    if status == "complete":
+    partial = run.partial
+    if partial is None:
         return ""
     return (
-        f"> **This run is {status}:** {summary.samples} of {planned or 'the planned'} samples "
-        f"were collected, so every figure below is partial. Resume it with "
-        f"`probe run --resume RUN_FOLDER`."
+        f"> **This run is {partial.status}:** {partial.collected} of "
+        f"{partial.planned or 'the planned'} samples were collected, so every figure below is "
+        "partial. Resume it with `probe run --resume RUN_FOLDER`."
     )
 
 
@@ -193,16 +198,20 @@ def _outcome_table(summary: Summary) -> str:
 
 
 def _least_consistent(
-    summary: Summary, questions: dict[str, Question], records: Sequence[SampleRecord]
+    summary: Summary, questions: dict[str, Question], records: Sequence[AnySampleRecord]
 ) -> str:
+    candidates = [item for item in summary.per_question if item.valid > 0]
+    shown = heapq.nsmallest(
+        LEAST_CONSISTENT_SHOWN, candidates, key=lambda item: (item.confidence, -item.entropy)
+    )
+    shown_ids = {item.id for item in shown}
     answers: dict[tuple[str, float], list[str]] = defaultdict(list)
-    for record in sorted(records, key=lambda record: record.sample_index):
+    for record in sorted(
+        (record for record in records if record.question_id in shown_ids),
+        key=lambda record: record.sample_index,
+    ):
         answers[(record.question_id, record.threshold)].append(_sample_text(record))
 
-    candidates = [item for item in summary.per_question if item.valid > 0]
-    shown = sorted(candidates, key=lambda item: (item.confidence, -item.entropy))[
-        :LEAST_CONSISTENT_SHOWN
-    ]
     rows = [
         "## Least consistent questions",
         "",
@@ -225,7 +234,7 @@ def _least_consistent(
     return "\n".join(rows)
 
 
-def _sample_text(record: SampleRecord) -> str:
+def _sample_text(record: AnySampleRecord) -> str:
     if record.outcome in (Outcome.CORRECT, Outcome.INCORRECT, Outcome.UNGRADED):
         return f"{_escape(shorten(record.answer or ''))} ({record.outcome.value})"
     return f"[{record.outcome.value}]"

@@ -20,18 +20,24 @@ from probe import __version__, local_model
 from probe.capabilities import EndpointCheck, check_endpoint, run_request_options
 from probe.client import ChatClient
 from probe.config import RunConfig
-from probe.errors import ConfigError, EndpointFatalError, RunInterrupted, RunStopped
+from probe.errors import (
+    ConfigError,
+    EndpointFatalError,
+    QuestionSetError,
+    RunInterrupted,
+    RunStopped,
+)
 from probe.guard import Limits, RunGuard
 from probe.pricing import ModelPrice, load_price_table
 from probe.prompts import ABSTENTION_PHRASES, TEMPLATES, Condition
 from probe.questions import QuestionSet, load_question_set
 from probe.ratelimit import Throttle
 from probe.regrade import grade_collected
-from probe.report import write_report
+from probe.report import summarise_and_report
 from probe.resume import StoredSamples, check_unchanged, load_stored_samples
 from probe.runner import Collection, CollectOptions, Plan, collect_samples
 from probe.store import RunStore, new_run_id
-from probe.summary import Summary, summarise_run
+from probe.summary import Summary
 from probe.verbalised_run import collect_verbalised
 
 logger = logging.getLogger(__name__)
@@ -99,6 +105,11 @@ async def _cancel_on_sigterm(config: RunConfig, force: bool, show_progress: bool
 
 
 def _interrupted(event: str, run_dir: Path) -> str:
+    if not (run_dir / "run.json").exists():
+        return (
+            f"{event} during start-up, before any sample was stored, so there is no run to "
+            "resume. Run the same command again to start it."
+        )
     return (
         f"{event}. The samples received so far are kept in {run_dir}; resume with:\n"
         f"  probe run --resume {run_dir}"
@@ -127,14 +138,14 @@ async def run_probe(
     whose canary samples came back identical.
     """
     config = with_run_id(config)
-    question_set = load_question_set(config.question_set)
+    question_set = _load_questions(config.question_set)
     questions = question_set.questions[: config.limit] if config.limit else question_set.questions
     plan = Plan(questions, [Condition(t) for t in config.thresholds], config.samples)
     api_key = config.endpoint.api_key()
     price = _price(config)
     store = RunStore(run_folder(config))
 
-    with store.lock():
+    with store.lock(), _discarded_unless_started(store):
         run_info = _run_info(config, question_set, plan, model_name(config), price)
         previous = store.read_run_info() if store.run_json.exists() else None
         changed = check_unchanged(store, previous, run_info, force=force) if previous else []
@@ -145,11 +156,28 @@ async def run_probe(
             _record_start(run_info, previous, check, force, changed)
             stored = _prepare_folder(store, question_set, plan, run_info)
             collection = await _collect(setup, run_info, stored, check)
-            await grade_collected(store, config)
+            await grade_collected(store, config, show_progress=show_progress)
 
-    summary = summarise_run(store, draws=config.bootstrap_draws, seed=config.seed)
-    write_report(store, summary)
+    summary = summarise_and_report(store)
     return RunResult(store=store, summary=summary, collection=collection, endpoint_check=check)
+
+
+@contextlib.contextmanager
+def _discarded_unless_started(store: RunStore) -> Iterator[None]:
+    """Remove the lock, and the folder once empty, of a new run that fails before run.json.
+
+    Such a folder contains no sample and cannot be resumed, so it must not look like a run.
+    Other files in it, such as the embedded model's log, are kept. The caller holds the lock.
+    """
+    new_run = not store.run_json.exists()
+    try:
+        yield
+    except BaseException:
+        if new_run and not store.run_json.exists():
+            (store.run_dir / ".lock").unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                store.run_dir.rmdir()  # only succeeds when the folder is empty
+        raise
 
 
 async def _check(setup: _Setup) -> EndpointCheck:
@@ -170,7 +198,8 @@ async def _check(setup: _Setup) -> EndpointCheck:
 
     if not check.reachable:
         raise EndpointFatalError(
-            f"The endpoint check at {endpoint.base_url} got no completion: {check.error}"
+            f"The endpoint check at {endpoint.base_url} got no completion: {check.error}. "
+            "No sample was sent; once the endpoint answers, run the same command again."
         )
     return check
 
@@ -256,8 +285,14 @@ async def _collect(
     collection = Collection()
     try:
         with store.open_writer() as writer:
-            collection = await collect_samples(
-                plan, client, writer, options, done=stored.done, pending=stored.pending(plan)
+            await collect_samples(
+                plan,
+                client,
+                writer,
+                options,
+                done=stored.done,
+                pending=stored.pending(plan),
+                collection=collection,
             )
         if config.verbalised_confidence:
             await collect_verbalised(
@@ -315,6 +350,22 @@ def _guard(config: RunConfig, price: ModelPrice | None) -> RunGuard:
         price=price,
     )
     return RunGuard(throttle, limits)
+
+
+def _load_questions(path: Path) -> QuestionSet:
+    if path.exists():
+        return load_question_set(path)
+    relative = "" if path.is_absolute() else f" (relative to {Path.cwd()})"
+    where = f"{path}: question set not found{relative}."
+    if path == RunConfig.model_fields["question_set"].default:
+        raise QuestionSetError(
+            f"{where} This default set comes with a clone of the probe repository. Run probe "
+            "from the clone, or pass your own set with --question-set FILE (docs/formats.md "
+            "describes the format)."
+        )
+    raise QuestionSetError(
+        f"{where} Check the path, set by --question-set or by question_set in the config."
+    )
 
 
 def _price(config: RunConfig) -> ModelPrice | None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from probe.adaptive import class_settled, first_round
+from probe.adaptive import class_settled, next_round
 from probe.client import (
     ChatClient,
     Completion,
@@ -27,7 +27,7 @@ from probe.consistency import Sample
 from probe.errors import EndpointFatalError, RunStopped
 from probe.grading import assess_response
 from probe.outcomes import Outcome
-from probe.prompts import Condition, build_messages
+from probe.prompts import Condition, build_messages, format_number
 from probe.questions import Question
 from probe.ratelimit import DispatchStopped
 from probe.responses import ModelResponse
@@ -137,16 +137,19 @@ async def collect_samples(
     *,
     done: Container[SampleKey] = frozenset(),
     pending: int | None = None,
+    collection: Collection | None = None,
 ) -> Collection:
     """Collect every planned sample not in `done`, writing each as it arrives.
 
-    `pending` is the number of samples to collect, for the progress bar. Raises the
-    RunStopped error that stopped the run (bad key, exhausted quota, circuit breaker, a
-    request or cost limit) after the samples already received are written.
+    `pending` is the number of samples to collect, for the progress bar. The counts go
+    into `collection` when one is given, so that the caller still has them when the run
+    stops or is cancelled. Raises the RunStopped error that stopped the run (bad key,
+    exhausted quota, circuit breaker, a request or cost limit) after the samples already
+    received are written.
     """
     queue: asyncio.Queue[Batch | None] = asyncio.Queue(maxsize=2 * options.concurrency)
     limit = BatchLimit(1 if options.seeds else options.batch_size)
-    collection = Collection()
+    collection = Collection() if collection is None else collection
     total = plan.size if pending is None else pending
 
     with tqdm(
@@ -162,8 +165,8 @@ async def collect_samples(
             for task in workers:
                 task.cancel()
             await asyncio.gather(producer, *workers, return_exceptions=True)
+            collection.batch_limit = limit.value
 
-    collection.batch_limit = limit.value
     if client.guard.stopped is not None:
         raise client.guard.stopped
     return collection
@@ -224,7 +227,8 @@ class _Worker:
         while remaining:
             size = self._limit.value
             if adaptive:
-                size = min(size, self._round_size(len(received)))
+                thresholds = self._options.adaptive_thresholds
+                size = min(size, next_round(received, len(remaining), thresholds))
             chunk = remaining[:size]
             records = await self._request(batch, chunk)
             for record in records:
@@ -245,13 +249,6 @@ class _Worker:
             and len(batch.indices) == self._samples
         )
 
-    def _round_size(self, received: int) -> int:
-        # The first round could settle the class if it agrees; later rounds send one sample,
-        # since each may be the last one needed.
-        if received == 0:
-            return first_round(self._samples, self._options.adaptive_thresholds)
-        return 1
-
     def _skip(self, count: int) -> None:
         self._collection.skipped += count
         if count and self._bar.total is not None:
@@ -269,8 +266,13 @@ class _Worker:
         except UnsupportedParameter as error:
             raise EndpointFatalError(error.reason) from None
         except RequestFailed as failure:
-            first = batch.key(chunk[0])
-            logger.warning("%d sample(s) from %s failed: %s", len(chunk), first, failure.reason)
+            logger.warning(
+                "question %s at t = %s, sample(s) %s failed: %s",
+                batch.question.id,
+                format_number(batch.condition.threshold),
+                ", ".join(str(index) for index in chunk),
+                failure.reason,
+            )
             return [_error_record(batch.key(index), failure, seed) for index in chunk]
 
         choices = self._received(completion, len(chunk))

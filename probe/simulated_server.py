@@ -54,15 +54,30 @@ VERBALISED_MARKER = "Confidence:"
 MAX_BODY_BYTES = 1_000_000
 
 # Seed parts that keep the random streams of verbalised and other prompts apart from the
-# streams of each (question, threshold).
+# streams of each (question, threshold). Thresholds with more than four decimals have their
+# streams from FINE_THRESHOLD_STREAMS up (threshold_stream).
 VERBALISED_STREAM = 1_000_001
 OTHER_STREAM = 1_000_003
+FINE_THRESHOLD_STREAMS = 2_000_000
 
 
 def stated_threshold(system_prompt: str) -> float:
     """Read t from a prompt: the first percentage it states, or 0 when it states none."""
     match = _PERCENT.search(system_prompt)
     return float(match.group(1)) / 100 if match else 0.0
+
+
+def threshold_stream(threshold: float) -> int:
+    """Return the seed part of the random stream of one threshold.
+
+    It is t in units of 0.0001 for a t with at most four decimals. A finer t, such as
+    0.99999, gets t in units of 1e-9 above FINE_THRESHOLD_STREAMS, so that it neither
+    shares the stream of t rounded to four decimals nor changes the streams of the others.
+    """
+    coarse = threshold * 10_000
+    if abs(coarse - round(coarse)) < 1e-6:
+        return round(coarse)
+    return FINE_THRESHOLD_STREAMS + round(threshold * 1e9)
 
 
 @dataclass(frozen=True)
@@ -114,8 +129,16 @@ class SimulatedModel:
         question = self._find(user)
         if question is None:
             sampled = [self._other_choice() for _ in range(count)]
-        else:
-            sampled = [self._question_choice(question, system) for _ in range(count)]
+            return 200, self._completion(sampled, logprobs=bool(body.get("logprobs")))
+
+        verbalised = VERBALISED_MARKER in system
+        threshold = 0.0 if verbalised else stated_threshold(system)
+        if not 0 <= threshold < 1:
+            return 400, _error_body(
+                f"the prompt states a threshold of {threshold * 100:g}%; the simulated model "
+                "needs one at least 0% and below 100%"
+            )
+        sampled = [self._question_choice(question, threshold, verbalised) for _ in range(count)]
         return 200, self._completion(sampled, logprobs=bool(body.get("logprobs")))
 
     def _find(self, user_text: str) -> int | None:
@@ -128,11 +151,9 @@ class SimulatedModel:
             self._served[(index, stream)] += 1
         return np.random.default_rng([self.seed, index, stream, arrival])
 
-    def _question_choice(self, index: int, system: str) -> Sampled:
+    def _question_choice(self, index: int, threshold: float, verbalised: bool) -> Sampled:
         question = self._questions[index]
-        verbalised = VERBALISED_MARKER in system
-        threshold = 0.0 if verbalised else stated_threshold(system)
-        stream = VERBALISED_STREAM if verbalised else round(threshold * 10_000)
+        stream = VERBALISED_STREAM if verbalised else threshold_stream(threshold)
         rng = self._generator(index, stream)
 
         value = sample_answer(question, self.policy, threshold, rng, self.settings)

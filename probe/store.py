@@ -14,19 +14,25 @@ import json
 import logging
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, NamedTuple, TypeVar
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from probe.errors import ProbeError
 from probe.outcomes import Outcome
-from probe.samples import SampleKey, SampleRecord
+from probe.samples import LeanSampleRecord, SampleKey, SampleRecord
 
 logger = logging.getLogger(__name__)
+
+
+# The form a line is read into: the full record, or the lean one for summaries and reports.
+Record = TypeVar("Record", SampleRecord, LeanSampleRecord)
+
+_LEAN_RECORD_ADAPTER = TypeAdapter(LeanSampleRecord)
 
 
 class StoredLine(NamedTuple):
@@ -34,6 +40,13 @@ class StoredLine(NamedTuple):
 
     raw: bytes
     record: SampleRecord
+
+
+class LeanSamples(NamedTuple):
+    """A run's samples as lean records, with the byte offset of each one's line."""
+
+    records: list[LeanSampleRecord]
+    offsets: list[int]
 
 
 class RunStore:
@@ -114,32 +127,57 @@ class RunStore:
 
     def iter_lines(self) -> Iterator[StoredLine]:
         """Read samples.jsonl in order with each record's bytes, dropping a torn last line."""
-        if not self.samples_jsonl.exists():
-            return
-        with self.samples_jsonl.open("rb") as file:
-            lines = iter(file)
-            line = next(lines, None)
-            number = 0
-            while line is not None:
-                number += 1
-                following = next(lines, None)
-                record = self._parse_line(line, number, is_last=following is None)
-                if record is not None:
-                    yield StoredLine(line, record)
-                line = following
+        for _, line, record in self._iter_parsed(SampleRecord.model_validate_json):
+            yield StoredLine(line, record)
 
     def read_samples(self) -> list[SampleRecord]:
         """Read every sample, one record per key by the rule in this module's docstring."""
-        by_key: dict[SampleKey, SampleRecord] = {}
+        records, _ = self._read_unique(SampleRecord.model_validate_json)
+        return records
+
+    def read_lean_samples(self) -> LeanSamples:
+        """Read every sample as a lean record, one per key like read_samples."""
+        records, offsets = self._read_unique(_LEAN_RECORD_ADAPTER.validate_json)
+        return LeanSamples(records, offsets)
+
+    def read_samples_at(self, offsets: Iterable[int]) -> list[SampleRecord]:
+        """Read the full records of the lines that start at the given byte offsets, in order.
+
+        The offsets come from read_lean_samples. Raises ProbeError when a line there is not
+        a valid sample record, which means that samples.jsonl changed in between, as a
+        resume rewrites it. The caller checks that each record has the key it expects.
+        """
+        records = []
+        with self.samples_jsonl.open("rb") as file:
+            for offset in offsets:
+                file.seek(offset)
+                try:
+                    records.append(SampleRecord.model_validate_json(file.readline()))
+                except ValidationError:
+                    raise ProbeError(
+                        f"{self.samples_jsonl}: no valid sample record at byte {offset}, so the "
+                        "file changed after it was read. Run the command again."
+                    ) from None
+        return records
+
+    def _read_unique(self, parse: Callable[[bytes], Record]) -> tuple[list[Record], list[int]]:
+        """Read one record per key, with the byte offset of its line, in order of first key."""
+        records: list[Record] = []
+        offsets: list[int] = []
+        position_of: dict[SampleKey, int] = {}
         duplicates = 0
-        for record in self.iter_samples():
-            kept = by_key.get(record.key)
-            if kept is None:
-                by_key[record.key] = record
+        for offset, _, record in self._iter_parsed(parse):
+            key = record.key
+            position = position_of.get(key)
+            if position is None:
+                position_of[key] = len(records)
+                records.append(record)
+                offsets.append(offset)
                 continue
             duplicates += 1
-            if kept.outcome is Outcome.ERROR:
-                by_key[record.key] = record
+            if records[position].outcome is Outcome.ERROR:
+                records[position] = record
+                offsets[position] = offset
         if duplicates:
             logger.warning(
                 "%s: %d sample key(s) appear more than once; the first record that is not an "
@@ -148,26 +186,49 @@ class RunStore:
                 duplicates,
                 self.superseded_jsonl.name,
             )
-        return list(by_key.values())
+        return records, offsets
 
-    def _parse_line(self, line: bytes, number: int, *, is_last: bool) -> SampleRecord | None:
-        if not line.strip():
+    def _iter_parsed(self, parse: Callable[[bytes], Record]) -> Iterator[tuple[int, bytes, Record]]:
+        """Yield the byte offset, the bytes and the record of each line, in order."""
+        path = self.samples_jsonl
+        if not path.exists():
+            return
+        with path.open("rb") as file:
+            lines = iter(file)
+            line = next(lines, None)
+            number = offset = 0
+            while line is not None:
+                number += 1
+                following = next(lines, None)
+                record = _parse_line(parse, line, path, number, is_last=following is None)
+                if record is not None:
+                    yield offset, line, record
+                offset += len(line)
+                line = following
+
+
+def _parse_line(
+    parse: Callable[[bytes], Record], line: bytes, path: Path, number: int, *, is_last: bool
+) -> Record | None:
+    if not line.strip():
+        return None
+    try:
+        return parse(line)
+    except ValidationError as error:
+        if is_last and not line.endswith(b"\n"):
+            logger.warning(
+                "%s:%d: dropped a torn last line left by an interrupted run.", path, number
+            )
             return None
-        try:
-            return SampleRecord.model_validate_json(line)
-        except ValidationError as error:
-            if is_last and not line.endswith(b"\n"):
-                logger.warning(
-                    "%s:%d: dropped a torn last line left by an interrupted run.",
-                    self.samples_jsonl,
-                    number,
-                )
-                return None
-            raise ProbeError(
-                f"{self.samples_jsonl}:{number}: invalid sample record "
-                f"({error.error_count()} problem(s), first: {error.errors()[0]['msg']}). "
-                "Remove or repair that line, then run again."
-            ) from None
+        raise _invalid_line(f"{path}:{number}", error) from None
+
+
+def _invalid_line(location: str, error: ValidationError) -> ProbeError:
+    return ProbeError(
+        f"{location}: invalid sample record "
+        f"({error.error_count()} problem(s), first: {error.errors()[0]['msg']}). "
+        "Remove or repair that line, then run again."
+    )
 
 
 class SampleWriter:

@@ -5,7 +5,7 @@ folder alone, so it can be recomputed at any time, for example after regrading.
 """
 
 import logging
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -30,7 +30,7 @@ from probe.consistency import QuestionConsistency, question_consistency
 from probe.intervals import Figure
 from probe.outcomes import Outcome
 from probe.questions import Question, load_question_set
-from probe.samples import SampleRecord
+from probe.samples import AnySampleRecord, SampleRecord
 from probe.store import RunStore
 from probe.usage import UsageSummary, usage_of_run
 from probe.verbalised import read_verbalised
@@ -39,6 +39,13 @@ logger = logging.getLogger(__name__)
 
 # How many of the least consistent questions the report lists with their answers.
 LEAST_CONSISTENT_SHOWN = 5
+
+# The outcomes that enter the rates, as columns of the per-outcome count arrays, in the
+# order the metrics take them.
+RATE_COLUMNS = [
+    list(Outcome).index(outcome)
+    for outcome in (Outcome.CORRECT, Outcome.INCORRECT, Outcome.ABSTAINED)
+]
 
 
 __all__ = ["Figure", "QuestionSummary", "Summary", "ThresholdSummary"]
@@ -115,9 +122,26 @@ class Summary(BaseModel):
 def summarise_run(store: RunStore, *, draws: int = 1000, seed: int = 0) -> Summary:
     """Compute the summary of a run and write it to summary.json."""
     info = store.read_run_info()
-    questions = _probed_questions(store, info)
+    questions = probed_questions(store, info)
     ids = {question.id for question in questions}
-    records = [record for record in store.read_samples() if record.question_id in ids]
+    records = [r for r in store.read_lean_samples().records if r.question_id in ids]
+    return summarise_records(store, info, questions, records, draws=draws, seed=seed)
+
+
+def summarise_records(
+    store: RunStore,
+    info: dict[str, Any],
+    questions: Sequence[Question],
+    records: Sequence[AnySampleRecord],
+    *,
+    draws: int,
+    seed: int,
+) -> Summary:
+    """Compute the summary of a run from its probed questions and their records already read.
+
+    Writes it to summary.json. `info` is the content of run.json.
+    """
+    ids = {question.id for question in questions}
     thresholds = [float(t) for t in info["plan"]["thresholds"]]
 
     summary = summarise_samples(
@@ -154,7 +178,7 @@ def _withhold_consistency(summary: Summary, reason: str) -> None:
 
 
 def summarise_samples(
-    records: Sequence[SampleRecord],
+    records: Sequence[AnySampleRecord],
     questions: Sequence[Question],
     thresholds: Sequence[float],
     *,
@@ -170,13 +194,17 @@ def summarise_samples(
 
     verbalised contains the samples of the verbalised-confidence condition, if the run has one.
     """
+    counts = _count_samples(records, questions, thresholds)
     consistency = _consistency(records, questions)
     confidence = np.array([item.confidence for item in consistency])
     modal_correct = [item.modal_correct for item in consistency]
+    unanswerable = np.array([question.unanswerable for question in questions], dtype=bool)
 
     per_threshold = [
-        _summarise_threshold(t, records, questions, confidence, modal_correct, draws, seed)
-        for t in thresholds
+        _summarise_threshold(
+            t, counts[index], unanswerable, confidence, modal_correct, draws=draws, seed=seed
+        )
+        for index, t in enumerate(thresholds)
     ]
     return Summary(
         run_id=run_id,
@@ -185,14 +213,14 @@ def summarise_samples(
         samples_per_condition=samples_per_condition,
         questions=len(questions),
         samples=len(records),
-        outcomes=_count_outcomes(records),
+        outcomes=_outcome_totals(counts.sum(axis=(0, 1))),
         thresholds=per_threshold,
         responsiveness=_responsiveness(per_threshold),
         threshold_response=threshold_response(
             min(thresholds),
             max(thresholds),
-            _counts_at(records, questions, min(thresholds)),
-            _counts_at(records, questions, max(thresholds)),
+            _rate_counts(counts[thresholds.index(min(thresholds))]),
+            _rate_counts(counts[thresholds.index(max(thresholds))]),
             draws=draws,
             seed=seed,
         ),
@@ -216,26 +244,25 @@ def summarise_samples(
 
 def _summarise_threshold(
     threshold: float,
-    records: Sequence[SampleRecord],
-    questions: Sequence[Question],
+    counts: npt.NDArray[np.int64],
+    unanswerable: npt.NDArray[np.bool_],
     confidence: npt.NDArray[np.float64],
     modal_correct: Sequence[bool | None],
+    *,
     draws: int,
     seed: int,
 ) -> ThresholdSummary:
-    at_threshold = [record for record in records if record.threshold == threshold]
-    counts = _per_question_counts(at_threshold, questions)
-    correct, incorrect, abstained = counts[:, 0], counts[:, 1], counts[:, 2]
+    """Summarise condition t from its (questions × outcomes) sample counts."""
+    correct, incorrect, abstained = _rate_counts(counts).T
     valid = correct + incorrect + abstained
     rates = metrics.threshold_rates(
         threshold, correct, incorrect, abstained, draws=draws, seed=seed
     )
-    unanswerable = np.array([question.unanswerable for question in questions], dtype=bool)
 
     return ThresholdSummary(
         threshold=threshold,
         penalty=metrics.penalty(threshold),
-        outcomes=_count_outcomes(at_threshold),
+        outcomes=_outcome_totals(counts.sum(axis=0)),
         questions=rates.questions,
         valid=rates.valid,
         coverage=Figure.of(rates.coverage),
@@ -271,32 +298,43 @@ def _summarise_threshold(
     )
 
 
-def _counts_at(
-    records: Iterable[SampleRecord], questions: Sequence[Question], threshold: float
+def _count_samples(
+    records: Iterable[AnySampleRecord], questions: Sequence[Question], thresholds: Sequence[float]
 ) -> npt.NDArray[np.int64]:
-    return _per_question_counts(
-        (record for record in records if record.threshold == threshold), questions
-    )
+    """Count the samples per threshold, question and outcome in one pass over the records.
 
-
-def _per_question_counts(
-    records: Iterable[SampleRecord], questions: Sequence[Question]
-) -> npt.NDArray[np.int64]:
-    """Return a (questions × 3) array of correct, incorrect and abstained counts."""
+    Returns a ((thresholds + 1) × questions × outcomes) array, with outcomes in the order of
+    the Outcome enum. The last threshold row counts samples at a t outside the plan, which
+    enter only the run's totals.
+    """
     row_of = {question.id: row for row, question in enumerate(questions)}
-    column_of = {Outcome.CORRECT: 0, Outcome.INCORRECT: 1, Outcome.ABSTAINED: 2}
-    counts = np.zeros((len(questions), 3), dtype=np.int64)
-    for record in records:
-        column = column_of.get(record.outcome)
-        if column is not None:
-            counts[row_of[record.question_id], column] += 1
-    return counts
+    plane_of = {threshold: plane for plane, threshold in enumerate(thresholds)}
+    column_of = {outcome: column for column, outcome in enumerate(Outcome)}
+    planes, rows, columns = len(thresholds) + 1, len(questions), len(column_of)
+    unplanned = planes - 1
+
+    cells = [
+        (plane_of.get(record.threshold, unplanned) * rows + row_of[record.question_id]) * columns
+        + column_of[record.outcome]
+        for record in records
+    ]
+    counts = np.bincount(np.array(cells, dtype=np.int64), minlength=planes * rows * columns)
+    return counts.reshape(planes, rows, columns)
+
+
+def _rate_counts(counts: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Take the correct, incorrect and abstained columns of (questions × outcomes) counts."""
+    return counts[:, RATE_COLUMNS]
+
+
+def _outcome_totals(totals: npt.NDArray[np.int64]) -> dict[str, int]:
+    return {outcome.value: int(total) for outcome, total in zip(Outcome, totals, strict=True)}
 
 
 def _consistency(
-    records: Sequence[SampleRecord], questions: Sequence[Question]
+    records: Sequence[AnySampleRecord], questions: Sequence[Question]
 ) -> list[QuestionConsistency]:
-    best_guess: dict[str, list[SampleRecord]] = defaultdict(list)
+    best_guess: dict[str, list[AnySampleRecord]] = defaultdict(list)
     for record in records:
         if record.threshold == 0:
             best_guess[record.question_id].append(record)
@@ -343,12 +381,8 @@ def _responsiveness(per_threshold: Sequence[ThresholdSummary]) -> dict[str, bool
     }
 
 
-def _count_outcomes(records: Iterable[SampleRecord]) -> dict[str, int]:
-    counts = Counter(record.outcome for record in records)
-    return {outcome.value: counts.get(outcome, 0) for outcome in Outcome}
-
-
-def _probed_questions(store: RunStore, info: dict[str, Any]) -> list[Question]:
+def probed_questions(store: RunStore, info: dict[str, Any]) -> list[Question]:
+    """Return the questions a run probed: the first `probed` of its set, all without --limit."""
     question_set = load_question_set(store.questions_jsonl)
     probed = int(info["question_set"].get("probed", len(question_set)))
     return list(question_set.questions[:probed])

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from probe.outcomes import Outcome
 from probe.pricing import ModelPrice, request_cost
-from probe.samples import SampleRecord, Usage
+from probe.samples import AnySampleRecord, Usage
 
 
 class UsageSummary(BaseModel):
@@ -36,7 +36,7 @@ class UsageSummary(BaseModel):
     )
 
 
-def summarise_usage(records: Iterable[SampleRecord], price: ModelPrice | None) -> UsageSummary:
+def summarise_usage(records: Iterable[AnySampleRecord], price: ModelPrice | None) -> UsageSummary:
     """Total the usage of the requests behind `records`, each request once."""
     seen: set[str] = set()
     usages: list[Usage | None] = []
@@ -73,7 +73,7 @@ def _total(usages: list[Usage | None], price: ModelPrice | None) -> UsageSummary
     )
 
 
-def usage_of_run(run_info: dict[str, Any], records: Iterable[SampleRecord]) -> UsageSummary:
+def usage_of_run(run_info: dict[str, Any], records: Iterable[AnySampleRecord]) -> UsageSummary:
     """Total a run's usage, priced by the price its run.json recorded (if any)."""
     pricing = run_info.get("pricing")
     price = ModelPrice.model_validate(pricing) if pricing else None

@@ -1,9 +1,14 @@
 """Adaptive sampling: the stopping test, the first round, and the worker pool that uses them."""
 
 import asyncio
+import itertools
+import threading
+from collections.abc import Sequence
 from pathlib import Path
 
-from probe.adaptive import class_settled, first_round
+import pytest
+
+from probe.adaptive import class_settled, first_round, next_round
 from probe.client import ChatClient
 from probe.config import EndpointConfig
 from probe.consistency import ABSTAINED_KEY, Sample, question_consistency
@@ -82,11 +87,123 @@ def test_first_round_sizes() -> None:
     assert first_round(5, [0, 0.6]) == 3
 
 
+def test_next_round_first_is_first_round() -> None:
+    assert next_round([], 10, [0, 0.5]) == first_round(10, [0, 0.5])
+
+
+def test_next_round_one_when_one_could_settle() -> None:
+    samples = [answer("1889")] * 5 + [answer("1887")]
+
+    # A sixth 1889 would lead 1887 by 5 with 3 samples left.
+    assert next_round(samples, remaining=4, thresholds=[0, 0.5]) == 1
+
+
+def test_next_round_even_split_needs_three() -> None:
+    samples = [answer("1889")] * 3 + [answer("1887")] * 3
+
+    # Only after three more 1889 answers could 1887 (3, plus 1 to come) not reach 6.
+    assert next_round(samples, remaining=4, thresholds=[0, 0.5]) == 3
+
+
+def test_next_round_never_exceeds_remaining() -> None:
+    samples = [answer("1889"), answer("1887"), answer("1901")]
+
+    assert next_round(samples, remaining=2, thresholds=[0, 0.5]) == 2
+
+
+def test_next_round_after_abstentions_only() -> None:
+    # A new answer needs 3 of the 4 remaining samples to be out of reach of another one.
+    assert next_round([ABSTAIN, FAILED], remaining=4, thresholds=[0]) == 3
+
+
+# Every sequence over these outcomes is checked exhaustively for small k.
+OUTCOMES: tuple[Sample, ...] = (answer("1889"), answer("1887"), answer("1901"), ABSTAIN, FAILED)
+THRESHOLD_SETS: tuple[tuple[float, ...], ...] = (
+    (0.0,),
+    (0.0, 0.5),
+    (0.0, 0.6),
+    (0.0, 0.25, 0.5),
+    (0.0, 0.5, 0.75, 0.9),
+    (0.0, 1 / 3),
+    (0.0, 0.3, 0.7),
+)
+
+
+def consistency_class(samples: Sequence[Sample], thresholds: Sequence[float]) -> tuple:
+    final = question_consistency("q", samples)
+    above = tuple(final.confidence >= threshold for threshold in thresholds)
+    return final.confidence > 0, above, final.modal_key
+
+
+def stop_one_at_a_time(samples: Sequence[Sample], thresholds: Sequence[float]) -> int:
+    """Return how many samples rounds of one, after the first round, send before stopping."""
+    k = len(samples)
+    sent = first_round(k, thresholds)
+    while sent < k and not class_settled(samples[:sent], k - sent, thresholds):
+        sent += 1
+    return sent
+
+
+def stop_in_rounds(samples: Sequence[Sample], thresholds: Sequence[float]) -> tuple[int, int]:
+    """Return the samples and requests that rounds sized by next_round send before stopping."""
+    k = len(samples)
+    sent = requests = 0
+    while sent < k:
+        sent += next_round(samples[:sent], k - sent, thresholds)
+        requests += 1
+        if class_settled(samples[:sent], k - sent, thresholds):
+            break
+    return sent, requests
+
+
+@pytest.mark.parametrize("thresholds", THRESHOLD_SETS)
+def test_stopping_keeps_class_of_every_sequence(thresholds: tuple[float, ...]) -> None:
+    for k in range(1, 6):
+        for sequence in itertools.product(OUTCOMES, repeat=k):
+            samples = list(sequence)
+            sent, _ = stop_in_rounds(samples, thresholds)
+            expected = consistency_class(samples, thresholds)
+            assert consistency_class(samples[:sent], thresholds) == expected, samples
+
+
+@pytest.mark.parametrize("thresholds", THRESHOLD_SETS)
+def test_rounds_send_same_samples_as_singles(thresholds: tuple[float, ...]) -> None:
+    for k in range(1, 6):
+        for sequence in itertools.product(OUTCOMES, repeat=k):
+            samples = list(sequence)
+            sent, requests = stop_in_rounds(samples, thresholds)
+            single = stop_one_at_a_time(samples, thresholds)
+            assert sent == single, samples
+            assert requests <= 1 + single - first_round(k, thresholds), samples
+
+
 def same_answer(request: ReceivedRequest, index: int) -> Reply:
     return choices_reply(["1889"] * requested_n(request))
 
 
-def collect(tmp_path: Path, base_url: str, adaptive: bool, batch_size: int) -> list[tuple]:
+class ScriptedAnswers:
+    """A responder that returns the scripted answers in order, as many per request as asked."""
+
+    def __init__(self, answers: Sequence[str]) -> None:
+        self._answers = list(answers)
+        self._next = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, request: ReceivedRequest, index: int) -> Reply:
+        with self._lock:
+            start, self._next = self._next, self._next + requested_n(request)
+        return choices_reply(self._answers[start : self._next])
+
+
+def collect(
+    tmp_path: Path,
+    base_url: str,
+    adaptive: bool,
+    batch_size: int,
+    *,
+    thresholds: tuple[float, ...] = (0.0, 0.5),
+    samples: int = 5,
+) -> list[tuple]:
     question = Question(
         id="q1",
         question="In what year was the Eiffel Tower completed?",
@@ -94,13 +211,14 @@ def collect(tmp_path: Path, base_url: str, adaptive: bool, batch_size: int) -> l
         answer_type="year",
         language="en",
     )
-    plan = Plan([question], [Condition(0), Condition(0.5)], samples=5)
+    conditions = [Condition(threshold) for threshold in thresholds]
+    plan = Plan([question], conditions, samples=samples)
     endpoint = EndpointConfig(base_url=base_url, model="fake-model")
     options = CollectOptions(
         concurrency=2,
         batch_size=batch_size,
         show_progress=False,
-        adaptive_thresholds=(0.0, 0.5) if adaptive else (),
+        adaptive_thresholds=thresholds if adaptive else (),
     )
     store = RunStore(tmp_path / "run")
 
@@ -131,3 +249,16 @@ def test_pool_without_adaptive_sends_every_sample(tmp_path: Path) -> None:
         keys = collect(tmp_path, server.base_url, adaptive=False, batch_size=5)
 
     assert len(keys) == 10
+
+
+def test_pool_sizes_later_rounds_to_settle(tmp_path: Path) -> None:
+    # The first round of 6 splits 3–3; three more 1889 answers settle the class at 6 of 9.
+    script = ["1889"] * 3 + ["1887"] * 3 + ["1889"] * 4
+    with OpenAIServer(ScriptedAnswers(script)) as server:
+        keys = collect(
+            tmp_path, server.base_url, adaptive=True, batch_size=10, thresholds=(0.0,), samples=10
+        )
+        sizes = [requested_n(request) for request in server.requests]
+
+    assert sizes == [6, 3]
+    assert [key.sample_index for key in keys] == list(range(9))

@@ -118,6 +118,25 @@ gates:
 """
 
 
+def test_check_warns_once_about_models(
+    results: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    other = tmp_path / "other"
+    shutil.copytree(results / "same", other)
+    summary = json.loads((other / "summary.json").read_text(encoding="utf-8"))
+    summary["model"] = "other-1"
+    (other / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+
+    main(["check", str(results / "base"), str(other), "--json", str(tmp_path / "c.json"),
+          "--junit", str(tmp_path / "c.xml")])
+    captured = capsys.readouterr()
+    output = captured.out + captured.err + caplog.text
+    assert output.count("probed different models") == 1
+
+
 def test_check_reads_gates_file(results: Path, tmp_path: Path) -> None:
     gates = tmp_path / "gates.yaml"
     gates.write_text(GATES_YAML)
@@ -156,8 +175,11 @@ def test_check_missing_run_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("gates: []", "gates: Tuple should have at least 1 item"),
-        ("gates:\n  - {metric: errors, threshold: 0.9, max_rise: 0.02}", "gates.0.metric"),
+        ("gates: []", "gates: must list at least 1 item"),
+        (
+            "gates:\n  - {metric: errors, threshold: 0.9, max_rise: 0.02}",
+            'gate 1, metric: must be one of: coverage, accuracy, error',
+        ),
         ("gates:\n  - {metric: error, threshold: 0.9}", "give exactly one of"),
         (
             "gates:\n  - {metric: error, threshold: 0.9, max_rise: 0.02, min: 0.1}",
@@ -180,6 +202,30 @@ def test_gates_file_errors_name_the_field(tmp_path: Path, text: str, expected: s
         load_gates(path)
     assert str(path) in str(raised.value)
     assert expected in str(raised.value)
+
+
+def test_gates_file_reports_every_problem(tmp_path: Path) -> None:
+    path = tmp_path / "gates.yaml"
+    path.write_text(
+        "significance: 2\n"
+        "gates:\n"
+        "  - {metric: errors, threshold: 0.9, max_rise: 0.02}\n"
+        "  - {metric: error, threshold: 0.9}\n"
+        "  - {metric: error, threshold: 0.5, max: 3, test: mcnemar}\n"
+        "  - {metric: error, threshold: 0.5, max_rise: 0.02, tset: bootstrap}\n"
+    )
+    with pytest.raises(ConfigError) as raised:
+        load_gates(path)
+    message = str(raised.value)
+    assert "5 problem(s)" in message
+    assert f"{path}:1: significance: must be below 1, found 2" in message
+    assert f'{path}:3: gate 1, metric:' in message
+    assert 'did you mean "error"?' in message
+    assert f"{path}:4: gate 2: give exactly one of" in message
+    assert f"{path}:5: gate 3: test mcnemar compares two runs" in message
+    assert "max 3.0 can never be reached" in message
+    assert f'{path}:6: gate 4, tset: unknown field; did you mean "test"?' in message
+    assert "Input should" not in message
 
 
 def test_default_gates_cover_shared_thresholds() -> None:

@@ -369,6 +369,27 @@ def test_signal_keeps_samples_and_hints_resume(
     assert comparable_summary(results / "run") == clean
 
 
+@pytest.mark.parametrize(("stop", "exit_code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_signal_during_startup_leaves_nothing(
+    tmp_path: Path, questions: Path, stop: signal.Signals, exit_code: int
+) -> None:
+    results = tmp_path / "r"
+    def hang(request: ReceivedRequest, index: int) -> Reply:
+        return Reply(delay_s=30)
+
+    with OpenAIServer(DeterministicModel(), checks=hang) as server:
+        process = _start_run_process(server.base_url, questions, results)
+        deadline = time.monotonic() + 60
+        while not server.check_requests and time.monotonic() < deadline:
+            time.sleep(0.02)
+        process.send_signal(stop)
+        _, error = process.communicate(timeout=30)
+    assert process.returncode == exit_code
+    assert "no run to resume" in error.decode()
+    assert "--resume" not in error.decode()
+    assert not (results / "run").exists()
+
+
 def test_identical_samples_withhold_consistency(tmp_path: Path, questions: Path) -> None:
     # A server that repeats one text for every sample, the canary's included.
     def same_text(request: ReceivedRequest, index: int) -> Reply:

@@ -202,3 +202,122 @@ def test_report_with_consistency_withheld(run_dir: Path) -> None:
     page = (run_dir / "report.html").read_text()
     assert "withheld: identical samples at temperature 1" in page
     assert page.count("<tbody data-id=") == len(knowledge_questions())
+
+
+def test_report_of_complete_run_has_no_status_line(built_run: Path) -> None:
+    page = (built_run / "report.html").read_text()
+    assert 'id="partial"' not in page
+
+
+def test_report_marks_partial_run(run_dir: Path) -> None:
+    info = json.loads((run_dir / "run.json").read_text())
+    info["status"] = "stopped"
+    info["plan"]["size"] = 12345
+    (run_dir / "run.json").write_text(json.dumps(info))
+
+    assert main(["report", str(run_dir)]) == 0
+    summary = Summary.model_validate_json((run_dir / "summary.json").read_text())
+    page = (run_dir / "report.html").read_text()
+    header = page[page.index("<header>") : page.index("</header>")]
+    assert 'id="partial"' in header
+    assert "This run is stopped:</strong>" in header
+    assert f"{summary.samples:,} of 12,345 samples were collected" in header
+
+
+JUDGE = {
+    "model": "judge-1",
+    "base_url": "http://127.0.0.1:9/v1",
+    "mode": "all",
+    "prompt_sha256": "ab" * 32,
+    "judged": 3,
+    "judge_decided": 1,
+    "verdicts": {"A": 2, "B": 1},
+    "audit": {
+        "both_decided": 2,
+        "disagreements": 1,
+        "disagreement_rate": {"value": 0.5, "low": 0.1, "high": 0.9, "n": 2},
+    },
+}
+
+
+def add_judge(run_dir: Path) -> None:
+    info = json.loads((run_dir / "run.json").read_text())
+    info["judge"] = JUDGE
+    (run_dir / "run.json").write_text(json.dumps(info))
+    disagreement = {
+        "question_id": "sure-3",
+        "threshold": 0.0,
+        "sample_index": 1,
+        "answer": "<script>alert(1)</script>",
+        "grader_outcome": "correct",
+        "grader_reason": "matches gold",
+        "verdict": "B",
+        "judge_reason": "wrong",
+        "reply": "B",
+        "attempts": 1,
+        "decided": True,
+        "disagrees": True,
+    }
+    (run_dir / "judge.jsonl").write_text(json.dumps(disagreement) + "\n")
+
+
+def test_report_without_judge_has_no_judge_section(built_run: Path) -> None:
+    page = (built_run / "report.html").read_text()
+    assert 'id="judge"' not in page
+
+
+def test_report_shows_judge_section(run_dir: Path) -> None:
+    add_judge(run_dir)
+
+    assert main(["report", str(run_dir)]) == 0
+    page = (run_dir / "report.html").read_text()
+    section = html.unescape(page[page.index('<section id="judge">') :].split("</section>")[0])
+    assert "<code>judge-1</code>" in section
+    assert "ab" * 32 in section
+    assert "A 2, B 1" in section
+    assert "disagree on 1 of 2 samples that both decided (50.0%" in section
+    assert "<code>sure-3</code>" in section
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<script>alert(1)" not in page
+
+
+def test_report_md_and_html_share_judge_facts(run_dir: Path) -> None:
+    add_judge(run_dir)
+
+    assert main(["report", str(run_dir)]) == 0
+    markdown = (run_dir / "report.md").read_text()
+    page = html.unescape((run_dir / "report.html").read_text())
+    audit = "the grader and the judge disagree on 1 of 2 samples that both decided"
+    assert audit in markdown
+    assert audit in page
+
+
+def test_report_shows_estimated_cost(run_dir: Path) -> None:
+    info = json.loads((run_dir / "run.json").read_text())
+    info["pricing"] = {"input": 1.5, "output": 6.0}
+    (run_dir / "run.json").write_text(json.dumps(info))
+
+    assert main(["report", str(run_dir)]) == 0
+    summary = Summary.model_validate_json((run_dir / "summary.json").read_text())
+    page = (run_dir / "report.html").read_text()
+    section = page[page.index('<section id="usage">') :].split("</section>")[0]
+    assert summary.usage is not None
+    assert summary.usage.estimated_cost is not None
+    assert f"${summary.usage.estimated_cost:,.4f}, an estimate at $1.5 per million" in section
+    assert f"{summary.usage.prompt_tokens:,} prompt" in section
+    assert 'href="#usage"' in page
+
+
+def test_report_without_price_says_cost_unknown(built_run: Path) -> None:
+    page = (built_run / "report.html").read_text()
+    section = page[page.index('<section id="usage">') :].split("</section>")[0]
+    assert "not estimated: the run had no price" in section
+
+
+def test_report_md_lists_least_consistent(built_run: Path) -> None:
+    summary = Summary.model_validate_json((built_run / "summary.json").read_text())
+    markdown = (built_run / "report.md").read_text()
+    candidates = [item for item in summary.per_question if item.valid > 0]
+    expected = sorted(candidates, key=lambda item: (item.confidence, -item.entropy))[:5]
+    listed = re.findall(r"^### `([^`]+)`", markdown, flags=re.MULTILINE)
+    assert listed == [item.id for item in expected]

@@ -10,6 +10,7 @@ from probe.intervals import (
     clustered_proportion,
     proportion,
     resample_questions,
+    resampled_sums,
     wilson_interval,
 )
 
@@ -205,6 +206,7 @@ def test_bootstrap_large_one_index_matrix(monkeypatch: pytest.MonkeyPatch) -> No
         return rows
 
     monkeypatch.setattr(intervals, "resample_questions", recording_resample)
+    bootstrap_weights.cache_clear()
     generator = np.random.default_rng(1)
     denominator = np.full(1000, 5)
     numerator = generator.integers(0, 6, size=1000)
@@ -235,6 +237,48 @@ def test_bootstrap_weights_match_resampled_rows() -> None:
 def test_bootstrap_weights_rows_sum_to_questions() -> None:
     weights = bootstrap_weights(7, 20, seed=0)
     assert set(weights.sum(axis=1)) == {7.0}
+
+
+def test_bootstrap_weights_match_rows_across_blocks() -> None:
+    # 250 draws span three blocks of counting.
+    rows = resample_questions(5, 250, seed=4)
+    weights = bootstrap_weights(5, 250, seed=4)
+    expected = np.array([np.bincount(row, minlength=5) for row in rows], dtype=np.float64)
+    assert np.array_equal(weights, expected)
+
+
+def test_bootstrap_weights_are_read_only() -> None:
+    weights = bootstrap_weights(6, 10, seed=2)
+    with pytest.raises(ValueError, match="read-only"):
+        weights[0, 0] = 99.0
+    assert bootstrap_weights(6, 10, seed=2)[0, 0] != 99.0
+
+
+def test_resampled_sums_equal_indexed_sums() -> None:
+    generator = np.random.default_rng(5)
+    counts = generator.integers(0, 6, size=(300, 3)).astype(np.float64)
+    rows = resample_questions(300, 400, seed=9)
+    sums = resampled_sums(counts, 400, seed=9)
+    for column in range(3):
+        assert np.array_equal(sums[:, column], counts[:, column][rows].sum(axis=1)), column
+
+
+def test_resampled_sums_of_fractions_agree_closely() -> None:
+    values = np.random.default_rng(6).random(500) * 7 - 3
+    rows = resample_questions(500, 200, seed=1)
+    sums = resampled_sums(values, 200, seed=1)
+    assert np.allclose(sums, values[rows].sum(axis=1), rtol=0, atol=1e-12)
+
+
+def test_bootstrap_ratio_interval_unchanged_by_weights() -> None:
+    # The interval of the indexed resamples, as computed before the weights were used.
+    generator = np.random.default_rng(8)
+    trials = generator.integers(1, 6, size=400).astype(np.float64)
+    successes = np.floor(trials * generator.random(400))
+    rows = resample_questions(400, 300, seed=2)
+    ratios = successes[rows].sum(axis=1) / trials[rows].sum(axis=1)
+    expected = intervals.percentile_interval(ratios, 0.95)
+    assert bootstrap_ratio_interval(successes, trials, draws=300, seed=2) == expected
 
 
 # Proportion with clustering by question

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from probe import metrics
+from probe.intervals import percentile_interval, resample_questions
 from probe.metrics import (
     Estimate,
     clustered_proportion,
@@ -481,6 +482,25 @@ def test_regret_paired_high() -> None:
 def test_regret_same_seed_same_interval() -> None:
     arguments = ([2, 0, 1], [0, 2, 1], [1, 0, 1], [0.8, 0.4, 0.6], [True, False, True])
     assert regret(0.5, *arguments, seed=5) == regret(0.5, *arguments, seed=5)
+
+
+def test_regret_interval_equals_indexed_draws() -> None:
+    # Whole-number points (penalty 3 at t = 0.75) make the weighted sums exact, so the
+    # interval matches the one from indexing the resampled questions, to the bit.
+    generator = np.random.default_rng(4)
+    counts = generator.integers(0, 4, size=(300, 3))
+    confidence = generator.integers(0, 6, size=300) / 5
+    known = [bool(value) for value in generator.integers(0, 2, size=300)]
+    estimate = regret(0.75, *counts.T, confidence, known, draws=400, seed=6)
+
+    oracle = np.where(confidence >= 0.75, np.where(known, 1.0, -3.0), 0.0)
+    oracle[confidence == 0] = 0.0
+    used = counts.sum(axis=1) > 0
+    actual = (counts[:, 0] - 3 * counts[:, 1])[used].astype(float)
+    valid = counts.sum(axis=1)[used].astype(float)
+    rows = resample_questions(int(used.sum()), 400, seed=6)
+    draws = oracle[used][rows].mean(axis=1) - actual[rows].sum(axis=1) / valid[rows].sum(axis=1)
+    assert (estimate.low, estimate.high) == percentile_interval(draws, 0.95)
 
 
 def test_regret_no_known_undefined() -> None:

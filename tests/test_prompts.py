@@ -1,6 +1,12 @@
 import pytest
 
-from probe.prompts import Condition, build_messages, format_percent, template_language
+from probe.prompts import (
+    Condition,
+    build_messages,
+    format_number,
+    format_percent,
+    template_language,
+)
 from probe.questions import Question
 
 
@@ -80,7 +86,27 @@ def test_condition_rejects_threshold_outside_range(threshold: float) -> None:
 
 
 @pytest.mark.parametrize(
-    ("threshold", "text"), [(0.75, "75%"), (0.9, "90%"), (0.333, "33.3%"), (0.0, "0%")]
+    ("threshold", "text"),
+    [(0.75, "75%"), (0.9, "90%"), (0.333, "33.3%"), (0.0, "0%"), (0.99999, "99.999%")],
 )
 def test_format_percent(threshold: float, text: str) -> None:
     assert format_percent(threshold) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (0.0, "0"),
+        (3.0, "3"),
+        (1.5, "1.5"),
+        (0.995, "0.995"),
+        (0.999, "0.999"),
+        (0.99999, "0.99999"),
+        (0.9999999, "0.9999999"),
+        (7 / 3, "2.33"),
+        (0.1 + 0.2, "0.3"),
+        (199.0, "199"),
+    ],
+)
+def test_format_number(value: float, text: str) -> None:
+    assert format_number(value) == text

@@ -74,6 +74,36 @@ def test_unknown_field_suggests_metadata(tmp_path: Path) -> None:
     assert 'unknown field "anwsers"' in message
 
 
+def test_misspelt_field_and_type_suggested(tmp_path: Path) -> None:
+    record = GOOD | {"answer_type": "plcae", "tag": ["x"]}
+    message = load_error(write_lines(tmp_path, json.dumps(record)))
+    assert 'unknown answer_type \'plcae\'. Did you mean "place"?' in message
+    assert 'unknown field "tag". Did you mean "tags"?' in message
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"id": 5}, 'field "id": expected text, found 5.'),
+        (
+            {"unanswerable": "maybe"},
+            "field \"unanswerable\": expected true or false, found 'maybe'.",
+        ),
+        ({"question": ""}, 'field "question": must not be empty.'),
+        ({"answers": "Paris"}, "field \"answers\": expected a list, found 'Paris'."),
+        (
+            {"options": ["a", "b"]},
+            ':1: options are set but answer_type is "place": set answer_type to "choice"',
+        ),
+    ],
+)
+def test_invalid_field_in_probe_words(tmp_path: Path, change: dict, expected: str) -> None:
+    message = load_error(write_lines(tmp_path, json.dumps(GOOD | change)))
+    assert expected in message
+    assert "Input should" not in message
+    assert "Value error" not in message
+
+
 def test_every_problem_reported_at_once(tmp_path: Path) -> None:
     message = load_error(write_lines(tmp_path, "not json", json.dumps(GOOD), "[1, 2]"))
     assert "2 problem(s)" in message

@@ -121,6 +121,20 @@ def test_regrade_with_judge_rewrites_outcome(finished_run: Path, tmp_path: Path)
     assert len(server.requests) == 2
 
 
+def test_regrade_shows_judge_progress(
+    finished_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with OpenAIServer(ScriptedJudge(verdicts)) as server:
+        config = write_judge_yaml(tmp_path / "judge.yaml", server)
+        assert main(["regrade", str(finished_run), "--judge", str(config)]) == 0
+        with_bar = capsys.readouterr().err
+        assert main(["regrade", str(finished_run), "--judge", str(config), "--no-progress"]) == 0
+        without_bar = capsys.readouterr().err
+    assert "judge: 100%" in with_bar
+    assert "answer/s" in with_bar
+    assert "judge: " not in without_bar
+
+
 def test_regrade_keeps_original_samples(finished_run: Path, tmp_path: Path) -> None:
     before = (finished_run / "samples.jsonl").read_bytes()
     with OpenAIServer(ScriptedJudge(verdicts)) as server:

@@ -1,6 +1,8 @@
 """A full `probe run` against a scripted OpenAI-compatible server, checked by hand."""
 
 import json
+import os
+import signal
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +16,9 @@ from tests.openai_server import (
     ReceivedRequest,
     Reply,
     chat_reply,
+    choices_reply,
     error_reply,
+    requested_n,
     stated_threshold,
     user_prompt,
 )
@@ -403,3 +407,165 @@ def test_report_marks_stopped_run(question_file: Path, tmp_path: Path) -> None:
     report = (tmp_path / "partial" / "report.md").read_text()
     assert "This run is stopped" in report
     assert "of 80 samples" in report
+
+
+def interrupt_at(request: int) -> Callable[[ReceivedRequest, int], Reply]:
+    """Honour n, then send this process SIGINT when question request `request` arrives.
+
+    That request's reply is held back, so the samples written are those of the earlier ones.
+    """
+
+    def respond(received: ReceivedRequest, index: int) -> Reply:
+        reply = choices_reply(["Paris"] * requested_n(received), model="scripted-1")
+        if index == request:
+            os.kill(os.getpid(), signal.SIGINT)
+            reply.delay_s = 5
+        return reply
+
+    return respond
+
+
+def last_invocation(run_dir: Path) -> dict:
+    info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    return dict(info["last_invocation"])
+
+
+def test_interrupted_run_records_its_counts(
+    question_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = run_scripted(
+        question_file, tmp_path, "--max-concurrency", "1", responder=interrupt_at(3), run_id="cut"
+    )
+    assert code == 130
+    assert f"probe run --resume {tmp_path / 'cut'}" in capsys.readouterr().err
+    written = (tmp_path / "cut" / "samples.jsonl").read_text().splitlines()
+    counts = last_invocation(tmp_path / "cut")
+    assert len(written) == 15
+    assert counts["samples_written"] == 15
+    assert counts["samples_per_request"] == 5
+    assert counts["requests_sent"] == 4
+
+
+def test_stopped_run_records_its_counts(question_file: Path, tmp_path: Path) -> None:
+    code = run_scripted(
+        question_file, tmp_path, "--max-concurrency", "1", responder=quota_after(6), run_id="quota"
+    )
+    assert code == 3
+    counts = last_invocation(tmp_path / "quota")
+    assert counts["samples_written"] == 6
+    assert counts["samples_per_request"] == 1
+    assert "quota is exhausted" in counts["stopped_by"]
+
+
+def test_dead_endpoint_leaves_no_folder(
+    question_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with OpenAIServer(ScriptedModel()) as server:
+        base_url = server.base_url
+    code = main(
+        ["run", "--base-url", base_url, "--model", "scripted-1", "--question-set",
+         str(question_file), "--results-dir", str(tmp_path), "--run-id", "dead",
+         "--max-retries", "0", "--no-progress"]
+    )
+    error = capsys.readouterr().err
+    assert code == 3
+    assert "got no completion" in error
+    assert "run the same command again" in error
+    assert "--resume" not in error
+    assert not (tmp_path / "dead").exists()
+
+
+def test_early_interrupt_leaves_no_folder(
+    question_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupt(request: ReceivedRequest, index: int) -> Reply:
+        os.kill(os.getpid(), signal.SIGINT)
+        return Reply(delay_s=5)
+
+    with OpenAIServer(ScriptedModel(), checks=interrupt) as server:
+        code = main(
+            ["run", "--base-url", server.base_url, "--model", "scripted-1", "--question-set",
+             str(question_file), "--results-dir", str(tmp_path), "--run-id", "early",
+             "--no-progress"]
+        )
+    error = capsys.readouterr().err
+    assert code == 130
+    assert "no run to resume" in error
+    assert "Run the same command again" in error
+    assert "--resume" not in error
+    assert not (tmp_path / "early").exists()
+
+
+def test_resume_interrupt_hints_resume(
+    finished_run: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupt(request: ReceivedRequest, index: int) -> Reply:
+        os.kill(os.getpid(), signal.SIGINT)
+        return Reply(delay_s=5)
+
+    with OpenAIServer(ScriptedModel(), checks=interrupt) as server:
+        code = main(["run", "--resume", str(finished_run), "--base-url", server.base_url,
+                     "--no-progress"])
+    assert code == 130
+    assert f"probe run --resume {finished_run}" in capsys.readouterr().err
+    assert (finished_run / "samples.jsonl").exists()
+
+
+def test_failure_warning_in_words(
+    question_file: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    model = ScriptedModel()
+
+    def fail_first(request: ReceivedRequest, index: int) -> Reply:
+        return error_reply(500, "upstream failed") if index == 0 else model(request, index)
+
+    code = run_scripted(
+        question_file,
+        tmp_path,
+        "--max-concurrency",
+        "1",
+        "--max-retries",
+        "0",
+        "--no-batch-samples",
+        responder=fail_first,
+    )
+    assert code == 0
+    assert "question paris at t = 0, sample(s) 0 failed" in caplog.text
+    assert "SampleKey(" not in caplog.text
+
+
+def test_high_thresholds_shown_apart_from_one(
+    question_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def respond(request: ReceivedRequest, index: int) -> Reply:
+        return choices_reply([IDK] * requested_n(request), model="scripted-1")
+
+    code = run_scripted(
+        question_file,
+        tmp_path,
+        "--thresholds",
+        "0,0.995,0.999,0.99999",
+        "--samples",
+        "2",
+        responder=respond,
+        run_id="high",
+    )
+    assert code == 0
+    rows = [line.split()[0] for line in capsys.readouterr().out.splitlines()[2:6]]
+    assert rows == ["0", "0.995", "0.999", "0.99999"]
+    report = (tmp_path / "high" / "report.md").read_text(encoding="utf-8")
+    for label in ("0.995", "0.999", "0.99999"):
+        assert f"| {label} |" in report
+    assert "| 1 |" not in report
+
+
+def test_default_set_missing_suggests_flag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code = main(["run", "--base-url", "http://127.0.0.1:9/v1", "--model", "m", "--no-progress"])
+    error = capsys.readouterr().err
+    assert code == 2
+    assert "question_sets/demo.jsonl: question set not found" in error
+    assert "--question-set FILE" in error
+    assert not (tmp_path / "results").exists()

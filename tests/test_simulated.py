@@ -26,6 +26,7 @@ from probe.simulated_server import (
     SimulatedModel,
     stated_confidence,
     stated_threshold,
+    threshold_stream,
 )
 
 KNOWN = [0.0, 0.3, 0.7, 0.95]
@@ -191,6 +192,21 @@ def test_prompt_threshold_read_back() -> None:
         assert stated_threshold(system) == pytest.approx(threshold), threshold
 
 
+def test_prompt_threshold_read_back_fine() -> None:
+    # A percentage rounded to whole points would state 100% for 0.99999, read back as t = 1.
+    question = simulated_questions(1)[0].to_question()
+    for threshold in (0.995, 0.999, 0.9999, 0.99999):
+        system = build_messages(question, Condition(threshold))[0]["content"]
+        assert stated_threshold(system) == pytest.approx(threshold, abs=1e-9), threshold
+
+
+def test_threshold_streams_distinct() -> None:
+    thresholds = (0.0, 0.5, 0.9999, 0.99995, 0.99999)
+    streams = {threshold_stream(t) for t in thresholds}
+    assert len(streams) == len(thresholds)
+    assert threshold_stream(0.75) == 7500
+
+
 def test_stated_confidence_calibrated() -> None:
     assert stated_confidence("calibrated", 0.734, np.random.default_rng(0)) == 73
 
@@ -273,6 +289,25 @@ def test_server_invalid_json_400() -> None:
     assert "invalid JSON" in json.loads(response.content)["error"]["message"]
 
 
+def test_server_answers_fine_threshold() -> None:
+    question = next(q for q in QUESTIONS if 0 < q.known < 0.7)
+    with ServerThread(SimulatedModel(QUESTIONS, "calibrated")) as server:
+        reply = chat(server.base_url, question, 0.99999, n=3)
+    assert set(contents(reply)) == {"I don't know"}
+
+
+def test_server_threshold_of_100_percent_400() -> None:
+    messages = [
+        {"role": "system", "content": "Answer only if you are more than 100% confident."},
+        {"role": "user", "content": QUESTIONS[0].text},
+    ]
+    body = {"model": "m", "messages": messages}
+    with ServerThread(SimulatedModel(QUESTIONS, "calibrated")) as server:
+        response = httpx.post(f"{server.base_url}/chat/completions", json=body, timeout=10)
+    assert response.status_code == 400
+    assert "below 100%" in response.json()["error"]["message"]
+
+
 def test_server_unknown_path_404() -> None:
     with ServerThread(SimulatedModel(QUESTIONS, "calibrated")) as server:
         assert httpx.get(f"{server.base_url}/embeddings", timeout=10).status_code == 404
@@ -286,6 +321,13 @@ def test_cli_writes_loadable_questions(tmp_path: Path) -> None:
     assert main(["simulate", "questions", str(path), "--count", "7", "--seed", "3"]) == 0
     loaded = [SimulatedQuestion.from_question(q) for q in load_question_set(path)]
     assert loaded == simulated_questions(7, seed=3)
+
+
+def test_cli_questions_omit_options(tmp_path: Path) -> None:
+    path = tmp_path / "sim.jsonl"
+    assert main(["simulate", "questions", str(path), "--count", "3"]) == 0
+    for line in path.read_text(encoding="utf-8").splitlines():
+        assert "options" not in json.loads(line)
 
 
 def test_cli_serve_rejects_plain_question_set(

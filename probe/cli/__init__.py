@@ -17,6 +17,7 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 from probe import __version__
 from probe.cli import check, endpoint, grade, questions, report, run, simulate
 from probe.errors import ProbeError
+from probe.input_errors import suggest
 
 logger = logging.getLogger("probe")
 
@@ -42,8 +43,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, which also suggests the closest command or choice to a typo.
+
+    Parsers of subcommands are built from the same class, so `probe endpoint chek` gets the
+    suggestion too.
+    """
+
+    def _check_value(self, action: argparse.Action, value: object) -> None:
+        choices = action.choices
+        if choices is None or value in choices or not isinstance(value, str):
+            super()._check_value(action, value)
+            return
+
+        names = [str(choice) for choice in choices]
+        hint = suggest(value, names)
+        message = f"invalid choice {value!r}" + (f"; {hint}" if hint else "")
+        raise argparse.ArgumentError(action, f"{message} (choose from {', '.join(names)})")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="probe", description="Measure whether a language model abstains when it should."
     )
     parser.add_argument("--version", action="version", version=f"probe {__version__}")

@@ -39,6 +39,7 @@ def add_parser(commands: "argparse._SubParsersAction[Any]") -> None:
         help="The graded JSONL file to write (default: IN with .graded.jsonl).",
     )
     _add_judge_flags(grade)
+    _add_progress_flag(grade)
     grade.add_argument(
         "--answer-from-reasoning",
         action="store_true",
@@ -64,6 +65,7 @@ def add_parser(commands: "argparse._SubParsersAction[Any]") -> None:
         "run_dir", type=Path, metavar="RUN", help="A run folder, e.g. results/<run-id>."
     )
     _add_judge_flags(regrade)
+    _add_progress_flag(regrade)
     regrade.add_argument(
         "--no-judge",
         action="store_true",
@@ -82,13 +84,19 @@ def _add_judge_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_progress_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-progress", action="store_true", help="Hide the progress bar of the judge."
+    )
+
+
 def handle_grade(args: argparse.Namespace) -> int:
     options = GradingOptions(
         answer_from_reasoning=args.answer_from_reasoning,
         abstention_phrases=tuple(args.abstention_phrase),
     )
     output = args.output or args.source.with_suffix(".graded.jsonl")
-    lines = asyncio.run(_grade(args.source, options, args.judge))
+    lines = asyncio.run(_grade(args.source, options, args.judge, not args.no_progress))
     write_graded(lines, output)
     print(grade_summary(lines))
     print(f"Graded answers: {output}")
@@ -96,11 +104,11 @@ def handle_grade(args: argparse.Namespace) -> int:
 
 
 async def _grade(
-    source: Path, options: GradingOptions, judge_path: Path | None
+    source: Path, options: GradingOptions, judge_path: Path | None, show_progress: bool
 ) -> list[GradedLine]:
     judge = Judge.connect(load_judge_config(judge_path)) if judge_path else None
     try:
-        return await grade_file(source, options, judge)
+        return await grade_file(source, options, judge, show_progress=show_progress)
     finally:
         if judge is not None:
             await judge.aclose()
@@ -146,7 +154,12 @@ def _agreement_lines(lines: list[GradedLine]) -> list[str]:
 def handle_regrade(args: argparse.Namespace) -> int:
     judge_config = load_judge_config(args.judge) if args.judge else None
     result, summary = asyncio.run(
-        regrade_run(args.run_dir, judge_config=judge_config, use_judge=not args.no_judge)
+        regrade_run(
+            args.run_dir,
+            judge_config=judge_config,
+            use_judge=not args.no_judge,
+            show_progress=not args.no_progress,
+        )
     )
     print(
         f"Regraded {result.samples} samples: {result.changed} changed outcome or answer key; "

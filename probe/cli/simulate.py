@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from probe.cli.options import one_of
 from probe.errors import ProbeError
 from probe.questions import load_question_set
 from probe.simulated import POLICIES, PolicySettings, SimulatedQuestion, simulated_questions
@@ -43,7 +44,13 @@ def add_parser(commands: "argparse._SubParsersAction[Any]") -> None:
         metavar="FILE",
         help="A set written by `probe simulate questions`.",
     )
-    serve.add_argument("--policy", choices=POLICIES, default="calibrated", help="How it abstains.")
+    serve.add_argument(
+        "--policy",
+        type=one_of(POLICIES),
+        choices=POLICIES,
+        default="calibrated",
+        help="How it abstains.",
+    )
     serve.add_argument(
         "--port", type=int, default=0, help="Port on 127.0.0.1; 0 picks a free one (default)."
     )
@@ -64,7 +71,9 @@ def write_questions(args: argparse.Namespace) -> int:
     if args.count < 1:
         raise ProbeError(f"--count must be at least 1, got {args.count}.")
     questions = simulated_questions(args.count, seed=args.seed)
-    lines = [json.dumps(q.to_question().model_dump(mode="json")) + "\n" for q in questions]
+    # Simulated questions are number questions, where "options" has no meaning.
+    records = [q.to_question().model_dump(mode="json", exclude={"options"}) for q in questions]
+    lines = [json.dumps(record) + "\n" for record in records]
     args.output.write_text("".join(lines), encoding="utf-8")
     print(f"Wrote {len(questions)} simulated questions to {args.output}.")
     return 0
