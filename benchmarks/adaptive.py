@@ -1,15 +1,16 @@
 """Adaptive sampling against full sampling, on every simulated policy.
 
-For each policy of probe.simulated, seed, threshold set and number of samples k, it runs
-`probe run` (`python -m probe.cli run`, in a subprocess) twice, each time against a fresh
-simulated server on 127.0.0.1 with the same seed: once with full sampling and once with
-`--adaptive-sampling`. The server draws the j-th sample of a question and threshold from a
-generator seeded with the server seed, the question, the threshold and j, so the adaptive
-run's best-guess samples are the first ones of the full run's, and its other samples are
-the same. Every difference between the two runs therefore comes from the samples that
-adaptive sampling did not send. benchmarks/README.md describes the output.
+It covers each policy of probe.simulated, several seeds, threshold sets and numbers of
+samples k. For each case it runs `probe run` (`python -m probe.cli run`, in a subprocess)
+twice, each time against a fresh simulated server on 127.0.0.1 with the same seed: once
+with full sampling and once with `--adaptive-sampling`. The server draws the j-th sample
+of a question and threshold from a generator seeded with the server seed, the question,
+the threshold and j. So the adaptive run's best-guess samples are the first ones of the
+full run's, and its other samples are the same. Every difference between the two runs
+therefore comes from the samples that adaptive sampling did not send.
+benchmarks/README.md describes the output.
 
-    .venv/bin/python benchmarks/adaptive.py                   # the full grid
+    .venv/bin/python benchmarks/adaptive.py                   # the full grid, ~7 min on 2 cores
     .venv/bin/python benchmarks/adaptive.py --quick           # a smoke run of a few seconds
     .venv/bin/python benchmarks/adaptive.py --json adaptive.json --workdir /tmp/adaptive
 """
@@ -24,14 +25,13 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from bench import machine
 
-from probe.adaptive import first_round
 from probe.simulated import POLICIES, Policy, simulated_questions
 from probe.simulated_server import ServerThread, SimulatedModel
 
@@ -143,9 +143,11 @@ def run_case(case: Case, settings: Settings, workdir: Path) -> dict[str, Any]:
                 f"probe run for {case.name} ({mode}) exited with {completed.returncode}:\n"
                 f"{completed.stdout}\n{completed.stderr}"
             )
-        first_round_size = first_round(case.samples, case.threshold_values)
-        result[mode] = read_run(run_dir, server_requests, first_round_size)
+        result[mode] = read_run(run_dir, server_requests)
         shutil.rmtree(run_dir)
+        if result[mode]["failed"]:
+            # A failed sample leaves the two runs with different samples to compare.
+            raise RuntimeError(f"{result[mode]['failed']} sample(s) failed in {case.name} ({mode})")
     return result
 
 
@@ -170,7 +172,7 @@ def probe_command(
     return command
 
 
-def read_run(run_dir: Path, server_requests: int, first_round_size: int) -> dict[str, Any]:
+def read_run(run_dir: Path, server_requests: int) -> dict[str, Any]:
     """Read what one run sent and every figure compared from its run folder."""
     invocation = json.loads((run_dir / "run.json").read_text())["last_invocation"]
     summary = json.loads((run_dir / "summary.json").read_text())
@@ -186,7 +188,7 @@ def read_run(run_dir: Path, server_requests: int, first_round_size: int) -> dict
         "figures": summary_figures(summary),
         "verdicts": summary_verdicts(summary),
         "questions": question_classes(summary),
-        "best_guess_estimates": best_guess_estimates(run_dir / "samples.jsonl", first_round_size),
+        "best_guess_estimates": best_guess_estimates(run_dir / "samples.jsonl"),
     }
 
 
@@ -229,18 +231,16 @@ def question_classes(summary: dict[str, Any]) -> dict[str, list[Any]]:
     }
 
 
-def best_guess_estimates(
-    samples_jsonl: Path, first_round_size: int
-) -> dict[str, dict[str, float | None]]:
-    """Return accuracy and precision at t = 0 by two estimators other than pooling.
+def best_guess_estimates(samples_jsonl: Path) -> dict[str, dict[str, float | None]]:
+    """Return accuracy and precision at t = 0 by two estimators that summary.json does not use.
 
-    summary.json pools the best-guess samples, so a question that adaptive sampling stopped
-    early weighs less. "questions weighted equally" gives each question's valid samples the
-    weight 1 / valid. "first round only" pools the samples below first_round(k, thresholds),
-    which adaptive sampling sends for every question.
+    In an adaptive run, summary.json pools the samples of the first round alone, which
+    every question gets. "every sample pooled" pools all the samples drawn, so a question
+    stopped early weighs less. "questions weighted equally" gives each question's valid
+    samples the weight 1 / valid.
     """
-    weighted: Counter[str] = Counter()
-    first: Counter[str] = Counter()
+    weighted = dict.fromkeys(("correct", "incorrect", "abstained"), 0.0)
+    pooled: Counter[str] = Counter()
     per_question: dict[str, Counter[str]] = {}
     with samples_jsonl.open(encoding="utf-8") as lines:
         for line in lines:
@@ -248,20 +248,19 @@ def best_guess_estimates(
             if record["threshold"] != 0:
                 continue
             per_question.setdefault(record["question_id"], Counter())[record["outcome"]] += 1
-            if record["sample_index"] < first_round_size:
-                first[record["outcome"]] += 1
+            pooled[record["outcome"]] += 1
 
     for outcomes in per_question.values():
         valid = outcomes["correct"] + outcomes["incorrect"] + outcomes["abstained"]
         for outcome in ("correct", "incorrect", "abstained"):
             weighted[outcome] += outcomes[outcome] / valid if valid else 0.0
     return {
+        "every sample pooled": _rates(pooled),
         "questions weighted equally": _rates(weighted),
-        "first round only": _rates(first),
     }
 
 
-def _rates(counts: Counter[str] | dict[str, float]) -> dict[str, float | None]:
+def _rates(counts: Mapping[str, float]) -> dict[str, float | None]:
     valid = counts["correct"] + counts["incorrect"] + counts["abstained"]
     answered = counts["correct"] + counts["incorrect"]
     return {
@@ -383,7 +382,8 @@ def render_savings(pairs: Sequence[dict[str, Any]]) -> list[str]:
         lines.append(
             f"| {thresholds} | {samples} | {policy} | {_median(requests[0]):.0f} "
             f"| {_median(requests[1]):.0f} | {_change(requests):+.0%} | {_median(sent[0]):.0f} "
-            f"| {_median(sent[1]):.0f} | {_change(sent):+.0%} | {saved:.0%} | {_change(tokens):+.0%} |"
+            f"| {_median(sent[1]):.0f} | {_change(sent):+.0%} | {saved:.0%} "
+            f"| {_change(tokens):+.0%} |"
         )
     return lines
 
@@ -511,10 +511,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--seeds", type=int, default=3, help="Seeds per case (default: 3).")
     parser.add_argument(
-        "--no-batch-samples",
-        dest="batch_samples",
-        action="store_false",
-        help="Pass --no-batch-samples to probe run, so each request carries one sample.",
+        "--batch-samples",
+        action="store_true",
+        help="Let probe run send the k samples of a question in one request (n). Adaptive "
+        "sampling then stays off, so both runs of a pair are the same. By default each "
+        "request carries one sample (--no-batch-samples), where adaptive sampling applies.",
     )
     parser.add_argument("--json", type=Path, help="Also write the raw results to this JSON file.")
     parser.add_argument(

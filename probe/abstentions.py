@@ -41,9 +41,11 @@ _ABSTENTION_PHRASES = re.compile(
         [
             # English
             r"(?:\bI\s+|^\W*)(?:do\s+not|don't|dont)\s+know\b",
-            r"\bI(?:'m|\s+am)\s+not\s+(?:\S+\s+){0,2}?(?:sure|certain)\b",
+            # "I'm not more than 75% confident" answers the threshold prompt's condition.
+            r"\bI(?:'m|\s+am)\s+not\s+(?:\S+\s+){0,3}?(?:sure|certain|confident)\b",
             r"\bI(?:'m|\s+am)\s+(?:unsure|uncertain)\b",
-            r"^\W*not\s+(?:sure|certain)\b",
+            r"\bI\s+(?:do\s+not|don't|dont)\s+feel\s+(?:\S+\s+){0,2}?(?:sure|certain|confident)\b",
+            r"^\W*not\s+(?:\S+\s+){0,3}?(?:sure|certain|confident)\b",
             (
                 r"\bI\s+(?:cannot|can't|cant|can\s+not|am\s+unable\s+to|'m\s+unable\s+to"
                 r"|am\s+not\s+able\s+to|'m\s+not\s+able\s+to)\s+(?:determine|say|tell|verify"
@@ -91,6 +93,12 @@ _ABSTENTION_PHRASES = re.compile(
                 r"(?:資料|资料|信息|資訊|記錄|记录|記載|记载)"
             ),
             r"(?:沒有|没有|未能|無法|无法)(?:找到|查到)|找不到|查不到",
+            # 我没有超过75%的把握, 我的把握沒有超過 75%, 我不太有把握. The prompt's own
+            # "如果你的把握没有超过" names 你, so an echo of it does not match.
+            r"我(?:並|并)?(?:沒有|没有|沒|没)[^,.;:!?。、\n]{0,12}?把握",
+            r"我的?把握(?:沒有|没有|不到|不足|不夠|不够)",
+            r"我(?:並|并)?不(?:太|是很|大)?有把握",
+            r"(?:沒有|没有|缺乏)(?:足夠|足够|十足)的?把握",
         ]
     ),
     re.IGNORECASE,
@@ -140,6 +148,8 @@ _FILLER = re.compile(
 _VALUE_TYPES = frozenset({"year", "number", "date"})
 _YEAR_VALUE = re.compile(r"(?<![A-Za-z\d.])(?:\d{3,4}(?!\d)|\d+(?=\s*年))")
 _ANY_VALUE = re.compile(r"(?<![A-Za-z\d.])\d+(?:[.,]\d+)*")
+# A confidence level ("not more than 75% confident") is no value of the answer.
+_PERCENT_AFTER = re.compile(r"\s*(?:%|percent\b|per\s+cent\b)", re.IGNORECASE)
 _DATE_WORD = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d|\d\s*月", re.IGNORECASE
 )
@@ -253,9 +263,19 @@ def _mentions_value(text: str, question: Question | None) -> bool:
 
     pattern = _YEAR_VALUE if question.answer_type == "year" else _ANY_VALUE
     question_values = set(pattern.findall(unicodedata.normalize("NFKC", question.question)))
-    if any(value not in question_values for value in pattern.findall(text)):
+    values = [
+        found.group()
+        for found in pattern.finditer(text)
+        if not _PERCENT_AFTER.match(text, found.end()) or _asks_percent(question)
+    ]
+    if any(value not in question_values for value in values):
         return True
     # 大概四卷吧: numbers in words count for number questions.
     return question.answer_type == "number" and bool(
         chinese_numerals(text) or english_numerals(text)
     )
+
+
+def _asks_percent(question: Question) -> bool:
+    texts = (question.question, *question.answers)
+    return any(_PERCENT_AFTER.search(text) or "百分" in text for text in texts)

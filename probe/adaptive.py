@@ -11,6 +11,10 @@ modal one, the remaining samples cannot change the class and are not sent.
 
 The test is conservative: it keeps sampling whenever another answer could tie the modal
 one, although the earlier answer would win that tie.
+
+NOTE: the class is kept, but not the figures read from the best-guess samples themselves.
+The summary pools those samples for the rates at t = 0, so the stopped questions, mostly
+answered right, weigh less there, and c_q is coarser (docs/method.md has the sizes).
 """
 
 import math

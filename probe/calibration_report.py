@@ -5,6 +5,7 @@ from probe.display import number, number_interval, percent, rate
 from probe.intervals import Figure
 from probe.prompts import format_number
 from probe.summary import Summary
+from probe.verdicts import threshold_response_sentence
 
 
 def calibration_sections(summary: Summary) -> str:
@@ -14,29 +15,10 @@ def calibration_sections(summary: Summary) -> str:
 
 
 def _threshold_response(summary: Summary) -> str:
-    response = summary.threshold_response
-    if response is None:
+    sentence = threshold_response_sentence(summary)
+    if not sentence:
         return ""
-    drop = response.coverage_drop
-    lowest = format_number(response.lowest_threshold)
-    highest = format_number(response.highest_threshold)
-    if response.responsive is None:
-        verdict = "No question has valid samples at both ends, so responsiveness is unknown."
-    elif response.responsive:
-        verdict = "The model answers less when the prompt asks for more confidence."
-    else:
-        verdict = (
-            "The interval includes no fall, so this run shows no response to the stated threshold."
-        )
-    return "\n".join(
-        [
-            "## Response to the threshold",
-            "",
-            f"Coverage falls by {number(drop)} [{number_interval(drop)}] from t = {lowest} "
-            f"to t = {highest} (paired bootstrap over n = {drop.n} questions); error falls by "
-            f"{number(response.error_drop)} [{number_interval(response.error_drop)}]. " + verdict,
-        ]
-    )
+    return "\n".join(["## Response to the threshold", "", sentence])
 
 
 def _safe_coverage(summary: Summary) -> str:

@@ -28,7 +28,8 @@ from probe.client import (
     UnsupportedParameter,
 )
 from probe.config import EndpointConfig
-from probe.errors import ConfigError
+from probe.errors import ConfigError, EndpointFatalError
+from probe.input_errors import closest
 from probe.responses import ModelResponse
 
 logger = logging.getLogger(__name__)
@@ -63,6 +64,11 @@ class EndpointCheck(BaseModel):
     error: str | None = Field(default=None, description="Why no completion came back.")
     listed_models: list[str] | None = Field(
         default=None, description="The ids GET /models returned; None when it offers no list."
+    )
+    suggested_model: str | None = Field(
+        default=None,
+        description="The listed model closest in spelling to the configured one, when the "
+        "configured one is not listed.",
     )
     n_requested: int = Field(description="Choices asked for in one request.")
     n_returned: int | None = Field(default=None, description="Choices that came back.")
@@ -159,8 +165,16 @@ async def check_endpoint(
         temperature_sent=config.temperature,
     )
     check.listed_models = await client.list_models()
+    _check_model_listed(check)
 
-    options = await _check_basics(probe, check)
+    try:
+        options = await _check_basics(probe, check)
+    except EndpointFatalError as error:
+        if check.suggested_model is None:
+            raise
+        raise EndpointFatalError(f"{error} {_did_you_mean(check)}") from None
+    if check.error is not None and check.suggested_model is not None:
+        check.error = f"{check.error} {_did_you_mean(check)}"
     if options is not None:
         await _check_n(probe, check, options)
         await _check_logprobs(probe, check, options)
@@ -171,6 +185,40 @@ async def check_endpoint(
     check.latency_s = round(statistics.median(probe.latencies), 3) if probe.latencies else None
     check.requests = probe.requests
     return check
+
+
+def _check_model_listed(check: EndpointCheck) -> None:
+    """Warn when the server lists models and the configured one is not among them.
+
+    Only a warning, because some servers (llama.cpp's among them) answer under any model
+    name. The suggestion also goes into the error of a first request that fails.
+    """
+    listed = check.listed_models
+    if not listed or check.model in listed:
+        return
+    check.suggested_model = closest(check.model, listed)
+    if check.suggested_model is not None:
+        hint = _did_you_mean(check)
+    else:
+        hint = f"The server lists: {_first_models(listed)}."
+    logger.warning(
+        "%s: model %r is not in the server's model list. %s The check goes on, because "
+        "some servers answer under any model name.",
+        check.base_url,
+        check.model,
+        hint,
+    )
+
+
+def _did_you_mean(check: EndpointCheck) -> str:
+    return (
+        f"Did you mean {check.suggested_model!r}? Set it with --model or endpoint.model."
+    )
+
+
+def _first_models(listed: Sequence[str]) -> str:
+    more = f" and {len(listed) - 5} more" if len(listed) > 5 else ""
+    return ", ".join(listed[:5]) + more
 
 
 async def _check_basics(probe: _Probe, check: EndpointCheck) -> RequestOptions | None:
@@ -383,10 +431,10 @@ def _describe_reachable(check: EndpointCheck) -> str:
 def _describe_models(check: EndpointCheck) -> str:
     if check.listed_models is None:
         return "not offered"
-    names = ", ".join(check.listed_models[:5])
-    more = f" and {len(check.listed_models) - 5} more" if len(check.listed_models) > 5 else ""
     listed = "" if check.model in check.listed_models else f"; {check.model} is not listed"
-    return f"{len(check.listed_models)} model(s): {names}{more}{listed}"
+    if check.suggested_model is not None:
+        listed += f" (did you mean {check.suggested_model}?)"
+    return f"{len(check.listed_models)} model(s): {_first_models(check.listed_models)}{listed}"
 
 
 def _describe_n(check: EndpointCheck) -> str:

@@ -1,6 +1,7 @@
 """comparison.html: several runs side by side, for several models or one model over time.
 
-Every run is shown by its aggregates: the coverage–precision (Pareto) curve, the score
+Every run is shown by its audit verdicts, worded as in its own report, and by its
+aggregates: the coverage–precision (Pareto) curve, the score
 against t, and each figure per threshold. Runs on the same question-set file (same SHA-256)
 as the first run are also compared with it question by question. That adds paired
 differences with a paired bootstrap over questions, McNemar's test on the correctness of
@@ -21,6 +22,13 @@ from probe.html_report import FigureView
 from probe.questions import Question
 from probe.run_data import RunData
 from probe.summary import Figure, QuestionSummary, ThresholdSummary
+from probe.verdicts import (
+    Verdict,
+    short_responsiveness,
+    short_verdict,
+    threshold_verdict,
+    uncounted_facts,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +53,24 @@ class ComparedRun:
     link: str | None
     by_threshold: dict[float, ThresholdSummary]
     same_questions: bool
+
+
+@dataclass(frozen=True)
+class VerdictCell:
+    """One run's verdict at one threshold; verdict is None where the run did not probe t."""
+
+    verdict: Verdict | None
+    text: str
+
+
+@dataclass(frozen=True)
+class RunVerdicts:
+    """One run's audit verdicts, worded as in its own report."""
+
+    run: ComparedRun
+    per_threshold: tuple[VerdictCell, ...]
+    responsiveness: str
+    uncounted: str
 
 
 @dataclass(frozen=True)
@@ -108,6 +134,7 @@ def write_comparison(runs: Sequence[RunData], output: Path) -> Path:
         reference=reference,
         warnings=warnings,
         thresholds=thresholds,
+        verdicts=[_run_verdicts(item, thresholds) for item in compared],
         side_by_side=SIDE_BY_SIDE,
         figures=_figures(compared, thresholds),
         paired_metrics=PAIRED_METRICS,
@@ -146,6 +173,22 @@ def _warnings(compared: Sequence[ComparedRun]) -> list[str]:
         "not question by question. Aggregates over different questions can differ for "
         "reasons other than the model."
     ]
+
+
+def _run_verdicts(item: ComparedRun, thresholds: Sequence[float]) -> RunVerdicts:
+    cells = []
+    for t in thresholds:
+        summary = item.by_threshold.get(t)
+        if summary is None:
+            cells.append(VerdictCell(None, "not probed"))
+        else:
+            cells.append(VerdictCell(threshold_verdict(summary), short_verdict(summary)))
+    return RunVerdicts(
+        run=item,
+        per_threshold=tuple(cells),
+        responsiveness=short_responsiveness(item.run.summary),
+        uncounted=uncounted_facts(item.run.summary),
+    )
 
 
 def _figures(compared: Sequence[ComparedRun], thresholds: Sequence[float]) -> list[FigureView]:

@@ -10,6 +10,7 @@ import re
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -116,6 +117,13 @@ class EndpointConfig(BaseModel):
         description="Request token logprobs and report the logprob confidence estimators "
         "beside consistency (needs an endpoint that returns logprobs).",
     )
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_base_url(value)
+        return value
 
     @field_validator("api_key_env")
     @classmethod
@@ -279,6 +287,38 @@ class RunConfig(BaseModel):
         if len(set(values)) != len(values):
             raise ValueError(f"found {listed}, which repeats a threshold; list each once")
         return sorted(values)
+
+
+def check_base_url(url: str) -> None:
+    """Raise ValueError unless `url` is an http or https URL with a host.
+
+    Without this check a URL such as 127.0.0.1:8000/v1 is taken as a relative path, and the
+    run fails only after its connection retries, with a message that hides the cause.
+    """
+    shown = repr(url)
+    if not url.strip():
+        raise ValueError("is empty; write a URL such as http://127.0.0.1:8000/v1")
+    if "://" not in url:
+        raise ValueError(f"found {shown}, which has no scheme; write http://{url.lstrip('/')}")
+
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValueError(
+            f"found {shown}, whose scheme {parts.scheme!r} is not http or https; "
+            "write a URL such as http://127.0.0.1:8000/v1"
+        )
+    try:
+        host = parts.hostname
+        parts.port  # noqa: B018 - urlsplit checks the port only when it is read.
+    except ValueError:
+        raise ValueError(
+            f"found {shown}, whose port is not a number from 0 to 65535; "
+            "write a URL such as http://127.0.0.1:8000/v1"
+        ) from None
+    if not host:
+        raise ValueError(
+            f"found {shown}, which has no host; write a URL such as http://127.0.0.1:8000/v1"
+        )
 
 
 def load_config(

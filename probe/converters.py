@@ -9,7 +9,8 @@ probe never downloads a set: the user brings the file. Formats:
   secondary_category).
 - mmlu: MMLU-style CSV rows of a question, two or more options and the answer letter, with
   or without a header row.
-- csv, jsonl: any file, given `mapping` from probe's fields to the file's columns.
+- csv, jsonl: any file, given `mapping` from probe's fields to the file's columns. A csv
+  file whose header line has more tabs than commas is read as TSV.
 
 A question without an answer type gets one inferred from its gold answers.
 """
@@ -27,7 +28,7 @@ from pydantic import ValidationError
 
 from probe.errors import QuestionSetError
 from probe.grading.answer_types import infer_answer_type
-from probe.questions import OPTION_LETTERS, Question, describe_question_error
+from probe.questions import OPTION_LETTERS, Question, describe_question_error, guess_column
 
 Format = Literal["simpleqa", "chinese-simpleqa", "mmlu", "csv", "jsonl"]
 FORMATS: tuple[str, ...] = get_args(Format)
@@ -91,6 +92,8 @@ def convert_file(path: Path, options: ConvertOptions) -> Conversion:
     seen: dict[str, int] = {}
 
     for row in _rows(path, options.format):
+        if not seen and not problems:
+            _check_columns(path, row, options.format)
         where = f"{path}:{row.line}"
         try:
             question = _question(path, row, options)
@@ -132,6 +135,37 @@ def _check_mapping(options: ConvertOptions) -> None:
                 f"the {options.format} format needs a mapping for {' and '.join(missing)}, "
                 "e.g. --map question=problem --map answers=answer."
             )
+
+
+# The columns or fields each fixed format reads from every row.
+_REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "simpleqa": ("problem", "answer"),
+    "chinese-simpleqa": ("question", "answer"),
+}
+
+
+def _check_columns(path: Path, row: _Row, format: Format) -> None:
+    """Raise once, naming the columns found, when the first row lacks a column `format` reads.
+
+    Without this, a file with other column names gets one "missing column" error per row.
+    """
+    required = _REQUIRED_COLUMNS.get(format, ())
+    found = [str(name) for name in row.values]
+    missing = [name for name in required if name not in found]
+    if not missing:
+        return
+
+    kind = "jsonl" if format == "chinese-simpleqa" else "csv"
+    noun = "field" if kind == "jsonl" else "column"
+    line = row.line if kind == "jsonl" else 1  # a CSV file names its columns on line 1
+    raise QuestionSetError(
+        f"{path}:{line}: the {format} format reads the {noun}s {' and '.join(required)}, "
+        f"but {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing. "
+        f"The {noun}s found are: {', '.join(found) or 'none'}. To read other {noun}s, "
+        f"use --from {kind} and map them to probe's fields, e.g. --from {kind} "
+        f"--map question={guess_column(found, 'question')} "
+        f"--map answers={guess_column(found, 'answers')}."
+    )
 
 
 def _message(error: QuestionSetError | ValidationError) -> str:
@@ -176,7 +210,11 @@ def _jsonl_rows(path: Path, text: str) -> Iterator[_Row]:
 
 
 def _csv_rows(text: str) -> Iterator[_Row]:
-    reader = csv.DictReader(text.splitlines())
+    lines = text.splitlines()
+    first = lines[0] if lines else ""
+    # A TSV file reads the same way, split at tabs.
+    delimiter = "\t" if first.count("\t") > first.count(",") else ","
+    reader = csv.DictReader(lines, delimiter=delimiter)
     for record in reader:
         yield _Row(reader.line_num, {key.strip(): value for key, value in record.items() if key})
 

@@ -55,3 +55,21 @@ def shorten(text: str, limit: int = ANSWER_SHOWN_CHARS) -> str:
 def points(change: float) -> str:
     """Write a change of a proportion in percentage points: 0.021 → "+2.1 points"."""
     return f"{change * 100:+.1f} points"
+
+
+def change(drop: Figure) -> str:
+    """Word a fall (positive drop) or rise (negative drop) with its interval, never as a
+    double negative: a drop of -0.03 [-0.11, 0.05] reads "rose by 0.03 [-0.05, 0.11]"."""
+    if drop.value is None:
+        return "could not be measured"
+    if drop.low is None or drop.high is None:
+        bounds = ""
+    elif round(drop.value, 2) < 0:
+        bounds = f" [{-drop.high:.2f}, {-drop.low:.2f}]"
+    else:
+        bounds = f" [{drop.low:.2f}, {drop.high:.2f}]"
+    if round(drop.value, 2) > 0:
+        return f"fell by {drop.value:.2f}{bounds}"
+    if round(drop.value, 2) < 0:
+        return f"rose by {-drop.value:.2f}{bounds}"
+    return f"changed by 0.00{bounds}"

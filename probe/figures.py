@@ -64,6 +64,11 @@ def outcome_shares(
 
 def precision_against_threshold(thresholds: Sequence[float], precision: Sequence[Figure]) -> str:
     """Plot precision with its interval at each t, and the target line precision = t."""
+    return _encode(precision_canvas(thresholds, precision))
+
+
+def precision_canvas(thresholds: Sequence[float], precision: Sequence[Figure]) -> Canvas:
+    """Draw the precision-against-t figure, with its legend below the axes."""
     canvas, axes = _canvas()
     axes.plot([0, 1], [0, 1], linestyle="--", color=TARGET_COLOUR, label="precision = t")
     _plot_with_intervals(axes, Series("precision", tuple(thresholds), tuple(precision)))
@@ -72,8 +77,10 @@ def precision_against_threshold(thresholds: Sequence[float], precision: Sequence
     axes.set_ylim(0, 1.02)
     axes.set_xlabel("stated threshold t")
     axes.set_ylabel("precision (correct / answered)")
-    axes.legend(loc="lower right", frameon=False)
-    return _encode(canvas)
+    # Points at high t sit in every corner of the axes, so only a legend outside them is
+    # sure to cover none.
+    canvas.legend(loc="outside lower center", ncol=2, frameon=False)
+    return canvas
 
 
 def score_against_threshold(

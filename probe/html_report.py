@@ -21,7 +21,14 @@ from probe.question_explorer import question_table
 from probe.run_data import RunData
 from probe.summary import Summary
 from probe.usage import UsageSummary, summarise_usage
-from probe.verdicts import verdict_sentence
+from probe.verdicts import (
+    monotone_sentence,
+    threshold_response_sentence,
+    threshold_verdict,
+    uncounted_facts,
+    uncounted_warning,
+    verdict_sentence,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +88,11 @@ def write_html_report(run: RunData) -> Path:
         facts=run_facts(run),
         partial=run.partial,
         summary=summary,
-        verdicts=[verdict_sentence(item) for item in summary.thresholds],
+        verdicts=[(threshold_verdict(item), verdict_sentence(item)) for item in summary.thresholds],
+        uncounted_facts=uncounted_facts(summary),
+        uncounted_warning=uncounted_warning(summary),
+        threshold_response=threshold_response_sentence(summary),
+        monotone=monotone_sentence(summary),
         figures=report_figures(summary),
         quality_rows=quality_rows(summary),
         outcome_rows=outcome_rows(summary),

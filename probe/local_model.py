@@ -71,13 +71,16 @@ def serve_local_model(log_path: Path, *, threads: int | None = None) -> Iterator
     log_path.parent.mkdir(parents=True, exist_ok=True)
 
     with log_path.open("ab") as log:
-        logger.info("starting the embedded model on 127.0.0.1:%d (log: %s)", port, log_path)
+        logger.info(
+            "Starting the embedded model %s on 127.0.0.1:%d (log: %s)…", MODEL_NAME, port, log_path
+        )
         process = subprocess.Popen(
             command, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
         )
         try:
             base_url = f"http://127.0.0.1:{port}/v1"
             _wait_until_ready(process, base_url, log_path)
+            logger.info("The embedded model is ready at %s.", base_url)
             yield LocalServer(base_url=base_url, model=MODEL_NAME, gguf_path=model_file)
         finally:
             _stop(process)
@@ -140,7 +143,7 @@ def _stop(process: "subprocess.Popen[bytes]") -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-    logger.info("stopped the embedded model server")
+    logger.info("Stopped the embedded model.")
 
 
 def _die_with_parent() -> None:

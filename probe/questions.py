@@ -4,6 +4,7 @@ The format is documented in docs/formats.md. Loading collects every problem in t
 before raising, so that one pass over the errors fixes the whole file.
 """
 
+import csv
 import hashlib
 import json
 from collections.abc import Iterator
@@ -123,6 +124,8 @@ def load_question_set(path: str | Path) -> QuestionSet:
         ) from None
 
     questions, problems = _parse_lines(path, data)
+    if problems:
+        _raise_if_tabular(path, data)
     if not questions and not problems:
         problems.append(f"{path}: the file has no questions. Add one JSON object per line.")
     if problems:
@@ -131,6 +134,65 @@ def load_question_set(path: str | Path) -> QuestionSet:
     return QuestionSet(
         path=path, questions=tuple(questions), sha256=hashlib.sha256(data).hexdigest()
     )
+
+
+def _raise_if_tabular(path: Path, data: bytes) -> None:
+    """Raise one QuestionSetError naming the fix when a file that failed as JSONL is a table.
+
+    A CSV or TSV file would otherwise get one "invalid JSON" message per line.
+    """
+    text = data.decode("utf-8-sig", errors="replace")
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    if first.lstrip().startswith("{"):
+        return
+    suffix = path.suffix.lower()
+    delimiter = "\t" if suffix == ".tsv" or ("\t" in first and "," not in first) else ","
+    if suffix not in (".csv", ".tsv") and delimiter not in first:
+        return
+
+    kind = "TSV" if delimiter == "\t" else "CSV"
+    columns = [cell.strip() for cell in next(csv.reader([first], delimiter=delimiter))]
+    raise QuestionSetError(
+        f"{path}: this looks like a {kind} file (first line: {', '.join(columns)}), but a "
+        "question set is JSONL, one JSON object per line. Convert it first:\n"
+        f"  {_convert_command(path, columns, kind)}\n"
+        "Run probe questions convert --help for the formats; docs/formats.md describes "
+        "the fields."
+    )
+
+
+def _convert_command(path: Path, columns: list[str], kind: str) -> str:
+    output = path.with_suffix(".jsonl")
+    names = {column.casefold() for column in columns}
+    if {"metadata", "problem", "answer"} <= names:
+        return f"probe questions convert {path} --from simpleqa -o {output}"
+    if names.isdisjoint(_USUAL_COLUMNS["question"]) and kind == "CSV":
+        # A row of question, options and an answer letter, without a header, as MMLU ships.
+        last = columns[-1].strip()
+        if len(columns) >= 3 and len(last) == 1 and last.upper() in OPTION_LETTERS:
+            return f"probe questions convert {path} --from mmlu -o {output}"
+    question = guess_column(columns, "question")
+    answer = guess_column(columns, "answers")
+    return (
+        f"probe questions convert {path} --from csv --map question={question} "
+        f"--map answers={answer} -o {output}"
+    )
+
+
+# Column names that usually hold a field, by field, for the --map example in a message.
+_USUAL_COLUMNS = {
+    "question": ("question", "problem", "prompt", "query", "input"),
+    "answers": ("answer", "answers", "gold", "target", "label", "output"),
+}
+
+
+def guess_column(columns: list[str], field: str) -> str:
+    """Return the column that most likely holds `field`, or a placeholder such as ANSWERS_COLUMN."""
+    for name in _USUAL_COLUMNS.get(field, (field,)):
+        for column in columns:
+            if column.casefold() == name:
+                return column
+    return f"{field.upper()}_COLUMN"
 
 
 def _parse_lines(path: Path, data: bytes) -> tuple[list[Question], list[str]]:

@@ -85,9 +85,10 @@ async def grade_collected(
 ) -> RegradeResult | None:
     """Regrade a run right after its samples are collected, when its config asks for it.
 
-    The runner grades each sample as it arrives with the built-in lexicon; abstention
-    phrases from the config and the judge are applied here, to the whole run at once.
-    Returns None when the config adds neither. The caller holds the run folder's lock.
+    The runner grades each sample as it arrives, with the config's abstention phrases, so
+    adaptive sampling sees them. This pass applies the judge, and the phrases again to
+    samples stored by an earlier invocation of a resumed run. Returns None when the config
+    adds neither. The caller holds the run folder's lock.
     """
     grading = config.grading
     if grading.judge is None and not grading.abstention_phrases:

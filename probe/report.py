@@ -12,7 +12,6 @@ from probe.display import (
     rate,
     shorten,
     signed,
-    yes_no,
 )
 from probe.html_report import REPORT_HTML, write_html_report
 from probe.judge_report import judge_section
@@ -24,7 +23,14 @@ from probe.samples import AnySampleRecord
 from probe.store import RunStore
 from probe.summary import LEAST_CONSISTENT_SHOWN, Summary
 from probe.usage import describe_usage
-from probe.verdicts import short_verdict, verdict_sentence
+from probe.verdicts import (
+    counted_samples,
+    monotone_sentence,
+    short_verdict,
+    uncounted_facts,
+    uncounted_warning,
+    verdict_sentence,
+)
 
 
 def summarise_and_report(store: RunStore) -> Summary:
@@ -51,6 +57,7 @@ def write_markdown_report(run: RunData) -> None:
     sections = [
         _header(summary),
         _incomplete_notice(run),
+        _uncounted_notice(summary),
         _threshold_table(summary),
         _audit(summary),
         calibration_sections(summary),
@@ -77,18 +84,13 @@ def console_summary(summary: Summary, store: RunStore) -> str:
             f"{percent(item.precision):>9}  {percent(item.error):>6}  "
             f"{number(item.score):>6}  {short_verdict(item)}"
         )
-    not_counted = {
-        name: count
-        for name, count in summary.outcomes.items()
-        if count and Outcome(name) not in (Outcome.CORRECT, Outcome.INCORRECT, Outcome.ABSTAINED)
-    }
-    if not_counted:
-        listed = ", ".join(f"{count} {name}" for name, count in not_counted.items())
-        share = sum(not_counted.values()) / max(summary.samples, 1)
-        lines.append(
-            f"Not counted in the rates: {listed} ({share:.0%} of all samples); the rates rest "
-            "on the rest. A judge (probe regrade --judge) can decide ungraded answers."
-        )
+    if counted_samples(summary) < summary.samples:
+        lines.append(uncounted_facts(summary))
+    warning = uncounted_warning(summary)
+    if warning:
+        lines.append(warning)
+    elif summary.outcomes.get(Outcome.UNGRADED.value, 0):
+        lines.append("An LLM judge (probe regrade --judge) can decide the ungraded answers.")
     lines.append(f"Report: {store.run_dir / REPORT_HTML} (also {store.report_md.name})")
     return "\n".join(lines)
 
@@ -103,6 +105,14 @@ def _incomplete_notice(run: RunData) -> str:
         f"{partial.planned or 'the planned'} samples were collected, so every figure below is "
         "partial. Resume it with `probe run --resume RUN_FOLDER`."
     )
+
+
+def _uncounted_notice(summary: Summary) -> str:
+    """State the share of samples left out of the rates, as a warning when it is large."""
+    warning = uncounted_warning(summary)
+    if warning:
+        return f"> **{uncounted_facts(summary)}** {warning}"
+    return uncounted_facts(summary)
 
 
 def _header(summary: Summary) -> str:
@@ -130,6 +140,12 @@ def _run_notes(summary: Summary) -> list[str]:
     notes = []
     if summary.usage is not None:
         notes.append(f"- Usage: {describe_usage(summary.usage)}")
+    if summary.best_guess_rates_from is not None:
+        notes.append(
+            "- Adaptive sampling: the rates at t = 0 rest on the first "
+            f"{summary.best_guess_rates_from} best-guess samples of each question, which every "
+            "question got; c_q uses every sample drawn."
+        )
     if summary.consistency_withheld:
         notes.append(
             f"- Consistency figures left out: {summary.consistency_withheld}. "
@@ -178,13 +194,7 @@ def _audit(summary: Summary) -> str:
             f"| {number(item.regret)} [{number_interval(item.regret)}] "
             f"| {rate(item.unanswerable_answer_rate)} (n = {item.unanswerable_answer_rate.n}) |"
         )
-    coverage = yes_no(summary.responsiveness["coverage_falls"])
-    error = yes_no(summary.responsiveness["error_falls"])
-    rows += [
-        "",
-        "No rise beyond the intervals as t rises (a flat curve also passes; the threshold "
-        f"response says whether the model reacts): coverage {coverage}; error {error}.",
-    ]
+    rows += ["", monotone_sentence(summary)]
     return "\n".join(rows)
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from probe import __version__, local_model
+from probe.adaptive import first_round
 from probe.capabilities import EndpointCheck, check_endpoint, run_request_options
 from probe.client import ChatClient
 from probe.config import RunConfig
@@ -73,6 +74,7 @@ class RunResult:
     summary: Summary
     collection: Collection
     endpoint_check: EndpointCheck
+    already_complete: bool = False  # every sample was stored before, so none was requested
 
 
 def run_in_foreground(
@@ -149,17 +151,61 @@ async def run_probe(
         run_info = _run_info(config, question_set, plan, model_name(config), price)
         previous = store.read_run_info() if store.run_json.exists() else None
         changed = check_unchanged(store, previous, run_info, force=force) if previous else []
+        complete = _stored_if_complete(store, previous, plan) if previous and not changed else None
+        if previous is not None and complete is not None:
+            return _complete_result(store, previous, complete)
         with open_endpoint(config, store.run_dir / "local-model.log") as endpoint:
             setup = _Setup(config, plan, store, endpoint, api_key, price, show_progress)
             run_info["endpoint"]["base_url"] = endpoint.base_url
             check = await _check(setup)
             _record_start(run_info, previous, check, force, changed)
+            _record_adaptive(run_info, previous, config, plan, _samples_per_request(config, check))
             stored = _prepare_folder(store, question_set, plan, run_info)
             collection = await _collect(setup, run_info, stored, check)
             await grade_collected(store, config, show_progress=show_progress)
 
     summary = summarise_and_report(store)
     return RunResult(store=store, summary=summary, collection=collection, endpoint_check=check)
+
+
+def _stored_if_complete(
+    store: RunStore, previous: dict[str, Any], plan: Plan
+) -> StoredSamples | None:
+    """Return the stored samples when the folder already contains all of `plan`, none failed.
+
+    An adaptive run stores fewer samples than the plan by design, so its recorded
+    "complete" status is trusted when no sample failed.
+    """
+    if previous.get("status") != "complete":
+        return None
+    stored = load_stored_samples(store, plan)
+    if stored.error_records:
+        return None
+    if stored.pending(plan) and not previous.get("adaptive_sampling"):
+        return None
+    return stored
+
+
+def _complete_result(
+    store: RunStore, previous: dict[str, Any], stored: StoredSamples
+) -> RunResult:
+    """Record a re-run of a complete run in run.json and summarise it, sending nothing."""
+    logger.info("%s: every sample is already stored; no request sent", store.run_dir)
+    resume = {
+        "at": _now(),
+        "changed": [],
+        "stored": stored.in_plan,
+        "pending": 0,
+        "error_records": 0,
+        "duplicates": stored.duplicates,
+        "already_complete": True,
+    }
+    previous["resumes"] = [*previous.get("resumes", []), resume]
+    store.write_json(store.run_json, previous)
+
+    check = EndpointCheck.model_validate(previous["endpoint_check"])
+    summary = summarise_and_report(store)
+    return RunResult(store, summary, Collection(), check, already_complete=True)
 
 
 @contextlib.contextmanager
@@ -229,6 +275,44 @@ def _record_start(
         run_info["resumes"] = [*previous.get("resumes", []), {"at": _now(), "changed": changed}]
 
 
+def _samples_per_request(config: RunConfig, check: EndpointCheck) -> int:
+    # Per-sample seeds need a request per sample, whatever n the endpoint honours.
+    if config.endpoint.seeds or not config.endpoint.batch_samples:
+        return 1
+    return min(check.max_n, config.samples)
+
+
+def _record_adaptive(
+    run_info: dict[str, Any],
+    previous: dict[str, Any] | None,
+    config: RunConfig,
+    plan: Plan,
+    samples_per_request: int,
+) -> None:
+    """Record in run.json whether adaptive sampling applies, and its first round's size.
+
+    It applies only where each best-guess sample is its own request: where the endpoint
+    honours n, one request of k samples costs fewer requests and tokens than the rounds
+    adaptive sampling would send (docs/benchmarks.md). Once a run has stopped samples
+    early, its summary keeps reading t = 0 from the first rounds, resumed or not.
+    """
+    if previous is not None and previous.get("adaptive_sampling"):
+        run_info["adaptive_sampling"] = previous["adaptive_sampling"]
+        return
+    if not config.adaptive_sampling:
+        return
+    if samples_per_request > 1:
+        logger.warning(
+            "adaptive sampling is off for this run: the endpoint takes %d samples per request, "
+            "and one request of them costs fewer requests and tokens than adaptive rounds",
+            samples_per_request,
+        )
+        return
+    run_info["adaptive_sampling"] = {
+        "first_round": first_round(plan.samples, config.thresholds)
+    }
+
+
 def _prepare_folder(
     store: RunStore, question_set: QuestionSet, plan: Plan, run_info: dict[str, Any]
 ) -> StoredSamples:
@@ -268,11 +352,14 @@ async def _collect(
     client.options = request_options
     options = CollectOptions(
         concurrency=config.endpoint.max_concurrency,
-        batch_size=min(check.max_n, plan.samples) if config.endpoint.batch_samples else 1,
+        batch_size=_samples_per_request(config, check),
         seeds=config.endpoint.seeds,
         answer_from_reasoning=config.endpoint.answer_from_reasoning,
+        abstention_phrases=tuple(config.grading.abstention_phrases),
         show_progress=setup.show_progress,
-        adaptive_thresholds=tuple(config.thresholds) if config.adaptive_sampling else (),
+        adaptive_thresholds=(
+            tuple(config.thresholds) if run_info.get("adaptive_sampling") else ()
+        ),
     )
     logger.info(
         "run %s: %d samples planned, %d pending, against %s",

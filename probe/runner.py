@@ -124,6 +124,8 @@ class CollectOptions:
     batch_size: int = 1  # samples per request to start with; 1 when n is not honoured
     seeds: bool = False
     answer_from_reasoning: bool = False
+    # Phrases from the run's config that mark an abstention, on top of the built-in lexicon.
+    abstention_phrases: tuple[str, ...] = ()
     show_progress: bool = True
     # The run's thresholds when adaptive sampling is on (probe/adaptive.py); () when off.
     adaptive_thresholds: tuple[float, ...] = ()
@@ -153,7 +155,11 @@ async def collect_samples(
     total = plan.size if pending is None else pending
 
     with tqdm(
-        total=total, unit="sample", disable=not options.show_progress, dynamic_ncols=True
+        total=total,
+        desc="samples",
+        unit="sample",
+        disable=not options.show_progress,
+        dynamic_ncols=True,
     ) as bar:
         worker = _Worker(client, writer, collection, bar, limit, options, samples=plan.samples)
         workers = [asyncio.create_task(worker.run(queue)) for _ in range(options.concurrency)]
@@ -304,7 +310,10 @@ class _Worker:
         seed: int | None,
     ) -> SampleRecord:
         assessment = assess_response(
-            batch.question, response, answer_from_reasoning=self._options.answer_from_reasoning
+            batch.question,
+            response,
+            answer_from_reasoning=self._options.answer_from_reasoning,
+            abstention_phrases=self._options.abstention_phrases,
         )
         return SampleRecord(
             question_id=batch.question.id,

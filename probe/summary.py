@@ -6,7 +6,7 @@ folder alone, so it can be recomputed at any time, for example after regrading.
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -112,6 +112,11 @@ class Summary(BaseModel):
     usage: UsageSummary | None = Field(
         default=None, description="Tokens per request, totalled once each, and estimated cost."
     )
+    best_guess_rates_from: int | None = Field(
+        default=None,
+        description="In a run with adaptive sampling, the size of its first round: the rates at "
+        "t = 0 rest on the first round's samples alone. None when they rest on every sample.",
+    )
     consistency_withheld: str | None = Field(
         default=None,
         description="Why the consistency figures are left out: the endpoint check found that "
@@ -155,6 +160,7 @@ def summarise_records(
         draws=draws,
         seed=seed,
         verbalised=[r for r in read_verbalised(store.run_dir) if r.question_id in ids],
+        best_guess_rates_from=(info.get("adaptive_sampling") or {}).get("first_round"),
     )
     summary.usage = usage_of_run(info, records)
     withheld = consistency_withheld(info)
@@ -189,12 +195,17 @@ def summarise_samples(
     draws: int,
     seed: int,
     verbalised: Sequence[SampleRecord] = (),
+    best_guess_rates_from: int | None = None,
 ) -> Summary:
     """Compute every figure of the summary from sample records.
 
     verbalised contains the samples of the verbalised-confidence condition, if the run has one.
+    In a run with adaptive sampling, `best_guess_rates_from` is the size of its first round:
+    the rates at t = 0 then rest on the samples of that round alone, which every question
+    got. Samples after it were drawn only for the questions whose first answers disagreed,
+    so pooling them would weigh those questions more. c_q still uses every sample.
     """
-    counts = _count_samples(records, questions, thresholds)
+    counts = _count_samples(records, questions, thresholds, best_guess_rates_from)
     consistency = _consistency(records, questions)
     confidence = np.array([item.confidence for item in consistency])
     modal_correct = [item.modal_correct for item in consistency]
@@ -239,6 +250,7 @@ def summarise_samples(
             _question_summary(question, item)
             for question, item in zip(questions, consistency, strict=True)
         ],
+        best_guess_rates_from=best_guess_rates_from,
     )
 
 
@@ -299,24 +311,35 @@ def _summarise_threshold(
 
 
 def _count_samples(
-    records: Iterable[AnySampleRecord], questions: Sequence[Question], thresholds: Sequence[float]
+    records: Sequence[AnySampleRecord],
+    questions: Sequence[Question],
+    thresholds: Sequence[float],
+    best_guess_rates_from: int | None = None,
 ) -> npt.NDArray[np.int64]:
     """Count the samples per threshold, question and outcome in one pass over the records.
 
     Returns a ((thresholds + 1) × questions × outcomes) array, with outcomes in the order of
-    the Outcome enum. The last threshold row counts samples at a t outside the plan, which
-    enter only the run's totals.
+    the Outcome enum. The last threshold row counts samples that enter only the run's
+    totals: those at a t outside the plan, and, when `best_guess_rates_from` is set, the
+    best-guess samples from that index on.
     """
     row_of = {question.id: row for row, question in enumerate(questions)}
     plane_of = {threshold: plane for plane, threshold in enumerate(thresholds)}
     column_of = {outcome: column for column, outcome in enumerate(Outcome)}
     planes, rows, columns = len(thresholds) + 1, len(questions), len(column_of)
     unplanned = planes - 1
+    planes_of = [plane_of.get(record.threshold, unplanned) for record in records]
+    if best_guess_rates_from is not None and 0.0 in plane_of:
+        best_guess = plane_of[0.0]
+        planes_of = [
+            unplanned if plane == best_guess and record.sample_index >= best_guess_rates_from
+            else plane
+            for plane, record in zip(planes_of, records, strict=True)
+        ]
 
     cells = [
-        (plane_of.get(record.threshold, unplanned) * rows + row_of[record.question_id]) * columns
-        + column_of[record.outcome]
-        for record in records
+        (plane * rows + row_of[record.question_id]) * columns + column_of[record.outcome]
+        for plane, record in zip(planes_of, records, strict=True)
     ]
     counts = np.bincount(np.array(cells, dtype=np.int64), minlength=planes * rows * columns)
     return counts.reshape(planes, rows, columns)

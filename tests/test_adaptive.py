@@ -2,9 +2,12 @@
 
 import asyncio
 import itertools
+import json
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,8 +19,10 @@ from probe.outcomes import Outcome
 from probe.prompts import Condition
 from probe.questions import Question
 from probe.runner import CollectOptions, Plan, collect_samples
+from probe.samples import SampleRecord
 from probe.store import RunStore
 from tests.openai_server import OpenAIServer, ReceivedRequest, Reply, choices_reply, requested_n
+from tests.run_factory import KnowingModel, knowledge_questions, probe_run, write_questions
 
 
 def answer(key: str) -> Sample:
@@ -203,7 +208,25 @@ def collect(
     *,
     thresholds: tuple[float, ...] = (0.0, 0.5),
     samples: int = 5,
+    abstention_phrases: tuple[str, ...] = (),
 ) -> list[tuple]:
+    return sorted(
+        record.key
+        for record in collect_records(
+            tmp_path, base_url, adaptive, batch_size, thresholds, samples, abstention_phrases
+        )
+    )
+
+
+def collect_records(
+    tmp_path: Path,
+    base_url: str,
+    adaptive: bool,
+    batch_size: int,
+    thresholds: tuple[float, ...],
+    samples: int,
+    abstention_phrases: tuple[str, ...] = (),
+) -> list[SampleRecord]:
     question = Question(
         id="q1",
         question="In what year was the Eiffel Tower completed?",
@@ -218,6 +241,7 @@ def collect(
         concurrency=2,
         batch_size=batch_size,
         show_progress=False,
+        abstention_phrases=abstention_phrases,
         adaptive_thresholds=thresholds if adaptive else (),
     )
     store = RunStore(tmp_path / "run")
@@ -231,7 +255,7 @@ def collect(
             await client.aclose()
 
     asyncio.run(run())
-    return sorted(record.key for record in store.read_samples())
+    return store.read_samples()
 
 
 def test_pool_stops_settled_best_guess_early(tmp_path: Path) -> None:
@@ -252,7 +276,8 @@ def test_pool_without_adaptive_sends_every_sample(tmp_path: Path) -> None:
 
 
 def test_pool_sizes_later_rounds_to_settle(tmp_path: Path) -> None:
-    # The first round of 6 splits 3–3; three more 1889 answers settle the class at 6 of 9.
+    # The first round of 6 splits 3–3, so the next round asks for the three 1889 answers
+    # that would settle the class at 6 of 9.
     script = ["1889"] * 3 + ["1887"] * 3 + ["1889"] * 4
     with OpenAIServer(ScriptedAnswers(script)) as server:
         keys = collect(
@@ -262,3 +287,83 @@ def test_pool_sizes_later_rounds_to_settle(tmp_path: Path) -> None:
 
     assert sizes == [6, 3]
     assert [key.sample_index for key in keys] == list(range(9))
+
+
+def adaptive_run(tmp_path: Path, run_id: str, *extra: str) -> tuple[dict[str, Any], list[str]]:
+    """Run `probe run --adaptive-sampling` at thresholds 0 and 0.5; return run.json and logs."""
+    questions = knowledge_questions()
+    question_file = write_questions(tmp_path / "questions.jsonl", questions)
+    run_dir = probe_run(
+        KnowingModel(questions, seed=11),
+        question_file,
+        tmp_path / "results",
+        run_id,
+        "--thresholds",
+        "0,0.5",
+        "--adaptive-sampling",
+        *extra,
+    )
+    info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    return info, [json.loads(line) for line in (run_dir / "samples.jsonl").read_text().splitlines()]
+
+
+@pytest.mark.parametrize("one_per_request", ["--no-batch-samples", "--seeds"])
+def test_run_with_one_sample_per_request_samples_adaptively(
+    tmp_path: Path, one_per_request: str
+) -> None:
+    info, records = adaptive_run(tmp_path, "single", one_per_request)
+
+    assert info["adaptive_sampling"] == {"first_round": 3}
+    skipped = info["last_invocation"]["samples_skipped_adaptive"]
+    best_guess = [record for record in records if record["threshold"] == 0]
+    assert skipped > 0
+    assert len(best_guess) == 40 * 5 - skipped
+
+
+def test_run_where_n_is_honoured_samples_fully(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    info, records = adaptive_run(tmp_path, "batched")
+
+    assert "adaptive_sampling" not in info
+    assert len(records) == 40 * 2 * 5
+    assert "adaptive sampling is off for this run" in caplog.text
+
+
+def test_summary_reads_best_guess_rates_from_first_round(tmp_path: Path) -> None:
+    adaptive_run(tmp_path, "single", "--no-batch-samples")
+    store = RunStore(tmp_path / "results" / "single")
+    summary = json.loads(store.summary_json.read_text(encoding="utf-8"))
+    records = store.read_samples()
+
+    first_round = Counter(
+        record.outcome.value
+        for record in records
+        if record.threshold == 0 and record.sample_index < 3
+    )
+    outcomes = summary["thresholds"][0]["outcomes"]
+    assert summary["best_guess_rates_from"] == 3
+    assert {outcome: count for outcome, count in outcomes.items() if count} == first_round
+    assert summary["samples"] == len(records)
+    # c_q still uses every best-guess sample a question got.
+    valid = Counter(
+        record.question_id
+        for record in records
+        if record.threshold == 0 and record.outcome.value in ("correct", "incorrect", "abstained")
+    )
+    assert {item["id"]: item["valid"] for item in summary["per_question"]} == {
+        question: valid.get(question, 0) for question in (q["id"] for q in knowledge_questions())
+    }
+
+
+def test_config_abstention_phrases_apply_as_samples_arrive(tmp_path: Path) -> None:
+    # The pool grades each sample as it arrives, so the stopping test sees these two as
+    # abstentions; no regrade pass runs here.
+    script = ["1889", "rather not say", "rather not say", "1889", "1889"]
+    with OpenAIServer(ScriptedAnswers(script)) as server:
+        records = collect_records(
+            tmp_path, server.base_url, True, 5, (0.0,), 5, abstention_phrases=("rather not say",)
+        )
+
+    outcomes = [record.outcome for record in sorted(records, key=lambda r: r.sample_index)]
+    assert outcomes[:3] == [Outcome.CORRECT, Outcome.ABSTAINED, Outcome.ABSTAINED]

@@ -263,3 +263,43 @@ def test_cli_json_and_failure_exit_code(capsys: pytest.CaptureFixture[str]) -> N
     assert code == 1
     assert result["reachable"] is False
 
+
+
+def test_unlisted_model_gets_suggestion(caplog: pytest.LogCaptureFixture) -> None:
+    with serve(HonestSampler(), model_ids=("mistral-7b", "mm")) as server:
+        result = check(server)
+    assert result.reachable is True
+    assert result.suggested_model == "mm"
+    assert "Did you mean 'mm'?" in caplog.text
+
+
+def test_unlisted_model_without_close_name() -> None:
+    with serve(HonestSampler(), model_ids=("mistral-7b",)) as server:
+        result = check(server)
+    assert result.suggested_model is None
+    assert result.reachable is True
+
+
+def test_listed_model_gets_no_warning(caplog: pytest.LogCaptureFixture) -> None:
+    with serve(HonestSampler(), model_ids=("m",)) as server:
+        result = check(server)
+    assert result.suggested_model is None
+    assert "model list" not in caplog.text
+
+
+def test_model_not_found_error_has_suggestion() -> None:
+    not_found = error_reply(404, "The model `m` does not exist", code="model_not_found")
+    server = serve(lambda request, index: not_found, model_ids=("mm",))
+    with server, pytest.raises(EndpointFatalError) as caught:
+        check(server)
+    assert "HTTP 404" in str(caught.value)
+    assert "Did you mean 'mm'?" in str(caught.value)
+
+
+def test_cli_shows_suggested_model(capsys: pytest.CaptureFixture[str]) -> None:
+    with serve(HonestSampler(), model_ids=("simulated-calibrated",)) as server:
+        code = main(["endpoint", "check", "--base-url", server.base_url,
+                     "--model", "simulated-calibratd"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "simulated-calibratd is not listed (did you mean simulated-calibrated?)" in out

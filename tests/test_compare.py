@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from probe.cli import main
+from probe.summary import Summary
+from probe.verdicts import short_responsiveness, short_verdict
 from tests.run_factory import KnowingModel, knowledge_questions, probe_run, write_questions
 
 
@@ -123,3 +125,13 @@ def test_history_orders_runs_by_start(results: Path, tmp_path: Path) -> None:
 def test_history_unknown_model_exits_2(results: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--history", str(results), "--model", "nope"]) == 2
     assert "no run of model 'nope'" in capsys.readouterr().err
+
+
+def test_comparison_states_each_run_verdict(results: Path) -> None:
+    page = compare(results, "a", "b")
+    verdicts = page[page.index('<section id="verdicts">') : page.index('<section id="figures">')]
+    for run in ("a", "b"):
+        summary = Summary.model_validate_json((results / run / "summary.json").read_text())
+        for item in summary.thresholds:
+            assert short_verdict(item) in verdicts
+        assert short_responsiveness(summary) in verdicts

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+import yaml
 
 from probe.config import load_config, load_judge_config
 from probe.errors import ConfigError
@@ -172,3 +173,49 @@ def test_remote_endpoint_keeps_general_defaults() -> None:
     config = load_config(None, {"endpoint.base_url": "http://127.0.0.1:8000/v1"})
     assert config.endpoint.max_tokens == 256
     assert config.endpoint.max_concurrency == 8
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("127.0.0.1:43061/v1", "has no scheme; write http://127.0.0.1:43061/v1"),
+        ("localhost:8000/v1", "has no scheme; write http://localhost:8000/v1"),
+        ("ftp://example.org/v1", "whose scheme 'ftp' is not http or https"),
+        ("http:///v1", "has no host"),
+        ("http://127.0.0.1:99999/v1", "whose port is not a number"),
+    ],
+)
+def test_invalid_base_url_rejected(url: str, expected: str) -> None:
+    message = config_error(None, {"endpoint.base_url": url, "endpoint.model": "m"})
+    assert f"--base-url: found '{url}'" in message
+    assert expected in message
+
+
+def test_base_url_without_scheme_names_line(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "endpoint:\n  model: m\n  base_url: 127.0.0.1:43061/v1\n")
+    message = config_error(path)
+    assert (
+        "probe.yaml:3: endpoint.base_url: found '127.0.0.1:43061/v1', which has no scheme; "
+        "write http://127.0.0.1:43061/v1"
+    ) in message
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8000/v1", "HTTPS://api.openai.com/v1"])
+def test_valid_base_url_accepted(url: str) -> None:
+    config = load_config(None, {"endpoint.base_url": url, "endpoint.model": "m"})
+    assert config.endpoint.base_url == url
+
+
+def test_judge_example_loads_and_matches_docs() -> None:
+    root = Path(__file__).parent.parent
+    example = root / "configs" / "judge.example.yaml"
+    judge = load_judge_config(example)
+    assert judge.endpoint.base_url == "http://127.0.0.1:8000/v1"
+    assert judge.endpoint.api_key_env == "JUDGE_API_KEY"
+    assert judge.endpoint.temperature == 0
+
+    # docs/grading.md shows the same YAML, so the two must not drift apart.
+    docs = (root / "docs" / "grading.md").read_text(encoding="utf-8")
+    blocks = [block.split("```", 1)[0] for block in docs.split("```yaml\n")[1:]]
+    shown = [yaml.safe_load(block) for block in blocks if "judge:" in block]
+    assert shown == [yaml.safe_load(example.read_text(encoding="utf-8"))]

@@ -248,3 +248,24 @@ def test_cli_stats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "    text    2" in printed
     assert "    en  6" in printed
     assert "    Geography               1" in printed
+
+
+def test_simpleqa_other_columns_listed(tmp_path: Path) -> None:
+    path = tmp_path / "q.csv"
+    path.write_text("question,gold\nWhat is 2+2?,4\nCapital of France?,Paris\n", encoding="utf-8")
+    with pytest.raises(QuestionSetError) as caught:
+        convert_file(path, ConvertOptions(format="simpleqa"))
+    message = str(caught.value)
+    assert f"{path}:1: the simpleqa format reads the columns problem and answer" in message
+    assert "The columns found are: question, gold." in message
+    assert "--from csv --map question=question --map answers=gold" in message
+
+
+def test_csv_format_reads_tsv(tmp_path: Path) -> None:
+    path = tmp_path / "q.tsv"
+    path.write_text("prompt\ttarget\nWhat is 2+2?\t4\n", encoding="utf-8")
+    options = ConvertOptions(format="csv", mapping={"question": "prompt", "answers": "target"})
+    conversion = convert_file(path, options)
+    assert conversion.problems == ()
+    assert conversion.questions[0].question == "What is 2+2?"
+    assert list(conversion.questions[0].answers) == ["4"]

@@ -11,13 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from probe import __version__
+from probe import __version__, figures
 from probe.cli import main
 from probe.html_report import write_html_report
+from probe.intervals import Figure
 from probe.outcomes import OUTCOME_MEANINGS
+from probe.report import console_summary
 from probe.run_data import load_run
 from probe.summary import Summary
-from probe.verdicts import verdict_sentence
+from probe.verdicts import threshold_verdict, verdict_sentence
 from tests.run_factory import KnowingModel, knowledge_questions, probe_run, write_questions
 
 
@@ -321,3 +323,84 @@ def test_report_md_lists_least_consistent(built_run: Path) -> None:
     expected = sorted(candidates, key=lambda item: (item.confidence, -item.entropy))[:5]
     listed = re.findall(r"^### `([^`]+)`", markdown, flags=re.MULTILINE)
     assert listed == [item.id for item in expected]
+
+
+def ungrade_most_answers(run_dir: Path) -> None:
+    lines = (run_dir / "samples.jsonl").read_text().splitlines()
+    changed = []
+    for index, line in enumerate(lines):
+        record = json.loads(line)
+        if index % 3 == 0 and record["outcome"] in ("correct", "incorrect"):
+            record["outcome"] = "ungraded"
+        changed.append(json.dumps(record))
+    (run_dir / "samples.jsonl").write_text("\n".join(changed) + "\n")
+
+
+def test_report_headline_warns_of_ungraded(run_dir: Path) -> None:
+    ungrade_most_answers(run_dir)
+
+    assert main(["report", str(run_dir)]) == 0
+    page = html.unescape((run_dir / "report.html").read_text())
+    verdicts = page[page.index('<section id="verdicts">') : page.index('<section id="figures">')]
+    assert 'class="warning" id="uncounted"' in verdicts
+    assert "ungraded samples (" in verdicts
+    assert "graded samples only" in verdicts
+    assert "probe regrade" in verdicts
+
+
+def test_report_md_top_warns_of_ungraded(run_dir: Path) -> None:
+    ungrade_most_answers(run_dir)
+
+    assert main(["report", str(run_dir)]) == 0
+    text = (run_dir / "report.md").read_text()
+    top = text[: text.index("## Per-threshold results")]
+    assert "ungraded samples (" in top
+    assert "probe regrade" in top
+
+
+def test_console_summary_wording(run_dir: Path) -> None:
+    ungrade_most_answers(run_dir)
+    run = load_run(run_dir, recompute=True)
+
+    text = console_summary(run.summary, run.store)
+    assert "consistent with the target" not in text
+    assert "rest on the rest" not in text
+    assert "The rates rest on the other" in text
+
+
+def test_report_unreached_target_says_so(run_dir: Path) -> None:
+    run = load_run(run_dir)
+    point = run.summary.coverage_at_target_precision[-1]
+    unreached = point.model_copy(
+        update={
+            "coverage": Figure(value=None, n=0),
+            "condition": None,
+            "conservative_coverage": Figure(value=None, n=0),
+            "conservative_condition": None,
+        }
+    )
+    run.summary.coverage_at_target_precision[-1] = unreached
+
+    page = html.unescape(write_html_report(run).read_text())
+    assert "not reached" in page
+
+
+def test_report_verdicts_use_three_classes(built_run: Path) -> None:
+    summary = Summary.model_validate_json((built_run / "summary.json").read_text())
+    page = (built_run / "report.html").read_text()
+    for item in summary.thresholds:
+        assert f'<li class="{threshold_verdict(item).name.lower()}">' in page
+    assert "No rise beyond" not in page
+    assert "fell by -" not in page
+
+
+def test_precision_legend_covers_no_data() -> None:
+    thresholds = [0, 0.5, 0.75, 0.9]
+    precision = [Figure(value=0.6, low=0.5, high=0.7, n=100)] * 3
+    precision.append(Figure(value=0.95, low=0.9, high=0.99, n=100))
+    canvas = figures.precision_canvas(thresholds, precision)
+    canvas.canvas.draw()
+
+    axes_box = canvas.axes[0].get_window_extent()
+    legend_box = canvas.legends[0].get_window_extent()
+    assert not legend_box.overlaps(axes_box)

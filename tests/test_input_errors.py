@@ -84,3 +84,44 @@ def test_cli_command_typo_suggests(
         main(argv)
     assert exited.value.code == 2
     assert expected in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "usage", "expected"),
+    [
+        (
+            ["run", "--question_set", "q.jsonl"],
+            "usage: probe run ",
+            "--question_set: did you mean --question-set?",
+        ),
+        (
+            ["run", "--tempreature", "0.5"],
+            "usage: probe run ",
+            "--tempreature: did you mean --temperature?",
+        ),
+        (
+            ["endpoint", "check", "--base_url=x"],
+            "usage: probe endpoint check ",
+            "--base_url: did you mean --base-url?",
+        ),
+    ],
+)
+def test_cli_flag_typo_suggests(
+    argv: list[str], usage: str, expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert err.startswith(usage)
+    assert "unrecognized arguments" in err
+    assert expected in err
+
+
+def test_cli_flag_prefix_not_accepted(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["run", "--sample", "3"])
+    err = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert "unrecognized arguments: --sample 3" in err
+    assert "--sample: did you mean --samples?" in err

@@ -1,14 +1,16 @@
 """The embedded SmolLM2 model, started and stopped by probe itself."""
 
 import json
+import logging
 import socket
+import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
 from probe import local_model
-from probe.cli import main
+from probe.cli import StatusFormatter, main
 from probe.errors import LocalModelError
 from probe.samples import SampleRecord
 
@@ -69,3 +71,33 @@ def test_missing_extra_gives_install_command(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(local_model.importlib.util, "find_spec", without_llama_cpp)
     with pytest.raises(LocalModelError, match=r'pip install -e "\.\[local\]"'):
         local_model.gguf_path()
+
+
+def test_start_and_stop_are_announced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A sleeping process replaces the model server, so the lines are checked quickly.
+    monkeypatch.setattr(local_model, "gguf_path", lambda: tmp_path / "model.gguf")
+    monkeypatch.setattr(
+        local_model,
+        "_server_command",
+        lambda model_file, port, threads: [sys.executable, "-c", "import time; time.sleep(30)"],
+    )
+    monkeypatch.setattr(local_model, "_wait_until_ready", lambda process, url, log: None)
+    caplog.set_level(logging.INFO, logger="probe.local_model")
+
+    with local_model.serve_local_model(tmp_path / "local-model.log") as server:
+        port = urlparse(server.base_url).port
+    messages = [record.getMessage() for record in caplog.records]
+    assert messages[0].startswith(
+        f"Starting the embedded model SmolLM2-135M-Instruct on 127.0.0.1:{port} "
+    )
+    assert messages[-1] == "Stopped the embedded model."
+
+
+def test_status_lines_shown_without_prefix() -> None:
+    formatter = StatusFormatter("%(levelname)s %(name)s: %(message)s")
+    status = logging.LogRecord("probe.local_model", logging.INFO, "", 0, "Starting", (), None)
+    other = logging.LogRecord("probe.run", logging.WARNING, "", 0, "careful", (), None)
+    assert formatter.format(status) == "Starting"
+    assert formatter.format(other) == "WARNING probe.run: careful"

@@ -146,3 +146,50 @@ def test_demo_questions_come_from_starter() -> None:
     starter = {q.id: q for q in load_question_set(folder / "starter.jsonl")}
     for question in load_question_set(folder / "demo.jsonl"):
         assert starter[question.id] == question
+
+
+def question_set_error(path: Path) -> str:
+    with pytest.raises(QuestionSetError) as caught:
+        load_question_set(path)
+    return str(caught.value)
+
+
+def test_csv_file_points_to_convert(tmp_path: Path) -> None:
+    path = tmp_path / "q.csv"
+    path.write_text("question,gold\nWhat is 2+2?,4\n", encoding="utf-8")
+    message = question_set_error(path)
+    assert "looks like a CSV file (first line: question, gold)" in message
+    assert (
+        f"probe questions convert {path} --from csv --map question=question "
+        f"--map answers=gold -o {tmp_path / 'q.jsonl'}"
+    ) in message
+    assert "invalid JSON" not in message
+
+
+def test_tsv_file_detected_by_first_line(tmp_path: Path) -> None:
+    path = tmp_path / "q.txt"
+    path.write_text("prompt\ttarget\nWhat is 2+2?\t4\n", encoding="utf-8")
+    message = question_set_error(path)
+    assert "looks like a TSV file" in message
+    assert "--map question=prompt --map answers=target" in message
+
+
+def test_simpleqa_csv_points_to_simpleqa(tmp_path: Path) -> None:
+    path = tmp_path / "simple_qa_test_set.csv"
+    path.write_text('metadata,problem,answer\n"{}",Who?,Ada\n', encoding="utf-8")
+    message = question_set_error(path)
+    assert f"probe questions convert {path} --from simpleqa" in message
+
+
+def test_headerless_mmlu_csv_points_to_mmlu(tmp_path: Path) -> None:
+    path = tmp_path / "anatomy_test.csv"
+    path.write_text("Which bone?,femur,tibia,ulna,radius,A\n", encoding="utf-8")
+    message = question_set_error(path)
+    assert f"probe questions convert {path} --from mmlu" in message
+
+
+def test_broken_jsonl_not_taken_for_csv(tmp_path: Path) -> None:
+    path = write_lines(tmp_path, '{"id": "a", "question": "x",')
+    message = question_set_error(path)
+    assert "invalid JSON" in message
+    assert "CSV" not in message

@@ -48,14 +48,24 @@ def lines_of(path: Path) -> list[str]:
     return path.read_text(encoding="utf-8").splitlines()
 
 
-def test_complete_run_resumes_without_requests(finished: Path) -> None:
+def test_complete_run_resumes_without_requests(
+    finished: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
     with OpenAIServer(DeterministicModel()) as server:
         assert resume(finished, server) == 0
         sent = len(server.requests)
+        checks = len(server.check_requests)
+    out = capsys.readouterr().out
     assert sent == 0
+    assert checks == 0
+    assert f"Run {finished} was already complete" in out
+    assert "no request was sent" in out
+    assert "another --run-id" in out
     info = json.loads((finished / "run.json").read_text())
     assert info["resumes"][-1]["pending"] == 0
     assert info["resumes"][-1]["stored"] == PLAN_SIZE
+    assert info["resumes"][-1]["already_complete"] is True
 
 
 def test_same_run_id_resumes(finished: Path, questions: Path) -> None:

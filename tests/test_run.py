@@ -503,6 +503,11 @@ def test_resume_interrupt_hints_resume(
         os.kill(os.getpid(), signal.SIGINT)
         return Reply(delay_s=5)
 
+    # A run with pending samples, since a resume of a complete one sends no request at all.
+    samples = finished_run / "samples.jsonl"
+    kept = samples.read_text(encoding="utf-8").splitlines(keepends=True)[:10]
+    samples.write_text("".join(kept), encoding="utf-8")
+
     with OpenAIServer(ScriptedModel(), checks=interrupt) as server:
         code = main(["run", "--resume", str(finished_run), "--base-url", server.base_url,
                      "--no-progress"])

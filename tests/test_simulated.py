@@ -1,5 +1,9 @@
+import asyncio
 import json
 import math
+import signal
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -338,3 +342,40 @@ def test_cli_serve_rejects_plain_question_set(
     path.write_text(plain.model_dump_json() + "\n", encoding="utf-8")
     assert main(["simulate", "serve", "--questions", str(path)]) == 2
     assert "is not a simulated question" in capsys.readouterr().err
+
+
+def test_serve_prints_stop_line_on_sigterm(tmp_path: Path) -> None:
+    questions = tmp_path / "sim.jsonl"
+    assert main(["simulate", "questions", str(questions), "--count", "3"]) == 0
+    command = [sys.executable, "-m", "probe.cli", "simulate", "serve",
+               "--questions", str(questions), "--port", "0"]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        first = server.stdout.readline()
+        base_url = first.split(" at ", 1)[1].strip()
+        assert httpx.get(f"{base_url}/models", timeout=10).status_code == 200
+        server.send_signal(signal.SIGTERM)
+        out, _ = server.communicate(timeout=20)
+    finally:
+        server.kill()
+    assert server.returncode == 0
+    assert f"Stopped simulated-calibrated at {base_url} after 0 request(s)." in out
+
+
+def test_serve_reports_each_hundred_requests(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from probe.cli import simulate as simulate_cli
+
+    class FakeServer:
+        requests = 250
+
+    async def report_briefly() -> None:
+        task = asyncio.create_task(simulate_cli._report_requests(FakeServer()))  # type: ignore[arg-type]
+        await asyncio.sleep(0.05)
+        task.cancel()
+
+    monkeypatch.setattr(simulate_cli, "REPORT_INTERVAL_S", 0.01)
+    asyncio.run(report_briefly())
+    assert capsys.readouterr().out == "Served 200 requests.\n"

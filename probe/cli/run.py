@@ -43,5 +43,15 @@ def handle(args: argparse.Namespace) -> int:
     else:
         config = load_config(args.config, overrides)
     result = run_in_foreground(config, force=args.force, show_progress=not args.no_progress)
+    if result.already_complete:
+        print(_already_complete(result.store.run_dir))
     print(console_summary(result.summary, result.store))
     return 0
+
+
+def _already_complete(run_dir: Path) -> str:
+    return (
+        f"Run {run_dir} was already complete: every sample is stored, so no request was sent.\n"
+        "The summary below is recomputed from the stored samples. To probe again, start a new "
+        "run with another --run-id, or leave --run-id out for a new dated one.\n"
+    )

@@ -10,6 +10,7 @@ serves until interrupted.
 import argparse
 import asyncio
 import json
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,10 @@ from probe.errors import ProbeError
 from probe.questions import load_question_set
 from probe.simulated import POLICIES, PolicySettings, SimulatedQuestion, simulated_questions
 from probe.simulated_server import SimulatedModel, SimulatedServer
+
+# `probe simulate serve` prints a line per REPORT_EVERY requests, checked this often.
+REPORT_EVERY = 100
+REPORT_INTERVAL_S = 1.0
 
 
 def add_parser(commands: "argparse._SubParsersAction[Any]") -> None:
@@ -93,11 +98,19 @@ def serve_model(args: argparse.Namespace) -> int:
         format_error_rate=args.format_error_rate,
     )
     server = SimulatedServer(model, port=args.port)
-    asyncio.run(_serve(server, args.questions))
+    try:
+        asyncio.run(_serve(server, args.questions))
+    except KeyboardInterrupt:
+        return 130  # the stop line is printed already; no samples are involved
+    except asyncio.CancelledError:
+        return 0  # stopped by SIGTERM, as a service manager stops a server
     return 0
 
 
 async def _serve(server: SimulatedServer, questions: Path) -> None:
+    task = asyncio.current_task()
+    if task is not None:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
     await server.start()
     print(f"Serving {server.model.name} at {server.base_url}", flush=True)
     print(
@@ -105,10 +118,28 @@ async def _serve(server: SimulatedServer, questions: Path) -> None:
         f"--question-set {questions}",
         flush=True,
     )
+    reporter = asyncio.create_task(_report_requests(server))
     try:
         await server.serve_forever()
     finally:
+        reporter.cancel()
         await server.stop()
+        print(
+            f"Stopped {server.model.name} at {server.base_url} after {server.requests} "
+            "request(s).",
+            flush=True,
+        )
+
+
+async def _report_requests(server: SimulatedServer) -> None:
+    """Print a line each time another REPORT_EVERY requests have been served."""
+    reported = 0
+    while True:
+        await asyncio.sleep(REPORT_INTERVAL_S)
+        count = server.requests // REPORT_EVERY * REPORT_EVERY
+        if count > reported:
+            print(f"Served {count} requests.", flush=True)
+            reported = count
 
 
 def _load(path: Path) -> list[SimulatedQuestion]:

@@ -56,7 +56,12 @@ def is_anchored(question: str, answer: str, start: int, end: int) -> bool:
 
 
 def _cue_word(text: str, start: int) -> str:
-    clause = _CLAUSE_BREAK.split(text[max(0, start - 60) : start])[-1]
+    window = text[max(0, start - 60) : start]
+    clauses = _CLAUSE_BREAK.split(window)
+    clause = clauses[-1]
+    if not clause.strip() and window.rstrip().endswith(":") and len(clauses) > 1:
+        # A label before a colon cues its value: "The height of Mount Fuji: 3219 meters".
+        clause = clauses[-2]
     words = re.findall(r"[^\W\d_]+", unicodedata.normalize("NFKC", clause).casefold())
     for word in reversed(words):
         if not word.isascii():

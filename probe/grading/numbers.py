@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from probe.grading.anchors import anchored_group, is_anchored
 from probe.grading.grade import Grade
+from probe.grading.markers import marked_span
 from probe.grading.normalize import normalize_text, text_key
 from probe.grading.number_mentions import NumberMention, find_numbers, format_number
 from probe.outcomes import Outcome
@@ -103,9 +104,17 @@ def _relevant_mentions(
         counters = {gold.counter for gold in golds if gold.counter}
         return [mention for mention in mentions if mention.ordinal or mention.counter in counters]
 
+    # A value after an answer marker stays a candidate without the counter asked for, so
+    # that "There are 50 states. The answer is 12" is seen to contradict itself.
     counter = _asked_counter(question, golds)
-    counted = [mention for mention in mentions if counter and _same_counter(mention, counter)]
-    return counted or mentions
+    span = marked_span(unicodedata.normalize("NFKC", answer))
+    counted = [
+        mention
+        for mention in mentions
+        if (counter and _same_counter(mention, counter))
+        or (span is not None and span.start <= mention.start < span.end)
+    ]
+    return counted if counter and counted else mentions
 
 
 def _asked_counter(question: Question, golds: Sequence[GoldNumber]) -> str:
@@ -163,6 +172,9 @@ def _decide(
         listed = ", ".join(_listed(candidate) for candidate in candidates)
         return Grade(Outcome.CORRECT, f"{noun} {listed} matches the gold answer", canonical)
 
+    marked = _decide_marked(answer, candidates, matching, canonical, noun)
+    if marked is not None:
+        return marked
     if len(candidates) > 1:
         anchored = _anchored(question, answer, candidates)
         if anchored is not None:
@@ -185,6 +197,37 @@ def _decide(
     # Plain numbers may measure different things, as in "In 2017 the country had 345 million
     # people" for a count of states, so the grader cannot tell which one is the answer.
     return Grade(Outcome.UNGRADED, reason, _key(candidates))
+
+
+def _decide_marked(
+    answer: str,
+    candidates: Sequence[_Candidate],
+    matching: Sequence[_Candidate],
+    canonical: str,
+    noun: str,
+) -> Grade | None:
+    # "The answer is: 1930" names the answer among context values. A marked value that
+    # differs from the gold decides only when no other value matches it, so that "There are
+    # 50 states. The answer is 12" stays ungraded.
+    span = marked_span(unicodedata.normalize("NFKC", answer))
+    if span is None:
+        return None
+    marked = [
+        candidate
+        for candidate in candidates
+        if any(span.start <= mention.start < span.end for mention in candidate.mentions)
+    ]
+    if not marked:
+        return None
+
+    listed = ", ".join(_listed(candidate) for candidate in marked)
+    if all(candidate in matching for candidate in marked):
+        reason = f"{noun} {listed}, given after an answer marker, matches the gold answer"
+        return Grade(Outcome.CORRECT, reason, canonical)
+    if matching:
+        return None
+    reason = f"{noun} {listed}, given after an answer marker, differs from {canonical}"
+    return Grade(Outcome.INCORRECT, reason, _key(marked))
 
 
 def _all_counted(

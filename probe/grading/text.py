@@ -17,6 +17,7 @@ from probe.grading.aliases import Alias, contains_alias, gold_aliases
 from probe.grading.cjk_values import compare_values, find_kinded, kind_suffix, value_kind
 from probe.grading.competitors import find_competitor
 from probe.grading.grade import Grade
+from probe.grading.markers import marked_text
 from probe.grading.normalize import (
     cjk_pairs,
     has_cjk,
@@ -244,6 +245,9 @@ def _grade_remainder(question: Question, answer: str, aliases: list[Alias]) -> G
     if not _is_short(remainder):
         headline = _headline_remainder(question, answer)
         if headline is None:
+            marked = _grade_marked(question, answer)
+            if marked is not None:
+                return marked
             return Grade(Outcome.UNGRADED, "the answer is too long to grade by matching", key)
         remainder, normalised = headline, normalize_text(_headline(answer))
 
@@ -258,6 +262,21 @@ def _grade_remainder(question: Question, answer: str, aliases: list[Alias]) -> G
 
     value = join_tokens(remainder)
     return Grade(Outcome.INCORRECT, f"a different value: {value!r}", text_key(value))
+
+
+def _grade_marked(question: Question, answer: str) -> Grade | None:
+    # "The answer would be Sydney. I will provide …" gives its answer after the marker, so
+    # the short value there is graded in place of the whole text.
+    marked = marked_text(answer)
+    if marked is None or has_abstention_phrase(marked):
+        return None
+    remainder = _remainder_tokens(normalize_text(marked), question)
+    if not remainder or not _is_short(remainder):
+        return None
+    grade = grade_text(question, marked)
+    if grade.outcome is Outcome.UNGRADED:
+        return None
+    return Grade(grade.outcome, f"after an answer marker, {grade.reason}", grade.answer_key)
 
 
 def _kind_mismatch(remainder: list[str], aliases: list[Alias]) -> str | None:
