@@ -57,7 +57,7 @@ def write_markdown_report(run: RunData) -> None:
     sections = [
         _header(summary),
         _incomplete_notice(run),
-        _uncounted_notice(summary),
+        _uncounted_notice(summary, str(run.store.run_dir)),
         _threshold_table(summary),
         _audit(summary),
         calibration_sections(summary),
@@ -86,7 +86,7 @@ def console_summary(summary: Summary, store: RunStore) -> str:
         )
     if counted_samples(summary) < summary.samples:
         lines.append(uncounted_facts(summary))
-    warning = uncounted_warning(summary)
+    warning = uncounted_warning(summary, str(store.run_dir))
     if warning:
         lines.append(warning)
     elif summary.outcomes.get(Outcome.UNGRADED.value, 0):
@@ -103,13 +103,13 @@ def _incomplete_notice(run: RunData) -> str:
     return (
         f"> **This run is {partial.status}:** {partial.collected} of "
         f"{partial.planned or 'the planned'} samples were collected, so every figure below is "
-        "partial. Resume it with `probe run --resume RUN_FOLDER`."
+        f"partial. Resume it with `probe run --resume {run.store.run_dir}`."
     )
 
 
-def _uncounted_notice(summary: Summary) -> str:
+def _uncounted_notice(summary: Summary, run_folder: str) -> str:
     """State the share of samples left out of the rates, as a warning when it is large."""
-    warning = uncounted_warning(summary)
+    warning = uncounted_warning(summary, run_folder)
     if warning:
         return f"> **{uncounted_facts(summary)}** {warning}"
     return uncounted_facts(summary)

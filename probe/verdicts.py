@@ -181,10 +181,11 @@ def uncounted_facts(summary: Summary) -> str:
     )
 
 
-def uncounted_warning(summary: Summary) -> str:
+def uncounted_warning(summary: Summary, run_folder: str = "RUN_FOLDER") -> str:
     """Warn when more than a tenth of the samples is left out of the rates.
 
-    Returns "" when the share is smaller.
+    `run_folder` goes into the regrade command the warning suggests. Returns "" when the
+    share is smaller.
     """
     total = max(summary.samples, 1)
     left_out = summary.samples - counted_samples(summary)
@@ -197,7 +198,8 @@ def uncounted_warning(summary: Summary) -> str:
     if summary.outcomes.get(Outcome.UNGRADED.value, 0):
         warning += (
             " Before publishing, let an LLM judge decide the ungraded answers: "
-            "probe regrade RUN_FOLDER --judge JUDGE.yaml."
+            f"probe regrade {run_folder} --judge JUDGE.yaml (configs/judge.example.yaml is "
+            "a template)."
         )
     if any(summary.outcomes.get(outcome.value, 0) for outcome in FAILED_OUTCOMES):
         warning += " The outcome counts show which samples failed and why."

@@ -115,6 +115,15 @@ def test_uncounted_warning_above_a_tenth() -> None:
     assert uncounted_warning(small) == ""
 
 
+def test_uncounted_warning_names_run_folder() -> None:
+    large = summary({"correct": 54, "incorrect": 10, "ungraded": 36})
+
+    warning = uncounted_warning(large, "results/run-7")
+
+    assert "probe regrade results/run-7 --judge JUDGE.yaml" in warning
+    assert "configs/judge.example.yaml" in warning
+
+
 def test_uncounted_facts_singular_sample() -> None:
     facts = uncounted_facts(summary({"correct": 99, "ungraded": 1}))
 
