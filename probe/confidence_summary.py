@@ -152,7 +152,8 @@ def consistency_quality(
     y_q and are left out.
     """
     return summarise_quality(
-        "consistency: c_q, the modal best-guess answer's share of valid samples",
+        "consistency: c_q, the modal best-guess answer's share of the samples that answered "
+        "or abstained",
         [item.confidence if item.valid > 0 else None for item in consistency],
         [item.modal_correct for item in consistency],
         bins=None,

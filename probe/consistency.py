@@ -3,7 +3,8 @@
 The samples are clustered by the grader's answer key, so answers the grader treats as
 equivalent (normalised dates, numbers, names, aliases) share a cluster, and abstentions form
 one cluster of their own. The largest answer cluster is the modal answer m_q. Its share of
-the valid samples is the confidence c_q, and its grade is the correctness y_q.
+the samples that answered or abstained, ungraded answers included, is the confidence c_q,
+and its grade is the correctness y_q.
 """
 
 import logging

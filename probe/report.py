@@ -159,7 +159,9 @@ def _threshold_table(summary: Summary) -> str:
         "## Per-threshold results",
         "",
         "Rates are over valid samples (correct, incorrect or abstained) with 95% Wilson "
-        "intervals; the score has a bootstrap interval over questions.",
+        "intervals over an effective sample size, which is smaller than n because the k "
+        "samples of a question are correlated (docs/method.md). The score has a bootstrap "
+        "interval over questions.",
         "",
         "| t | penalty | valid n | coverage | accuracy | error | abstention "
         "| precision (n) | score |",
@@ -235,7 +237,7 @@ def _least_consistent(
             f"### `{item.id}`: {_escape(question.question)}",
             "",
             f"Gold: {_escape(gold)}. c_q = {item.confidence:.2f}, modal answer: "
-            f"{_escape(shorten(item.modal_answer or '(none)'))}.",
+            f"{_escape(shorten(item.modal_answer or '(none)')).rstrip('.')}.",
             "",
         ]
         for item_threshold in summary.thresholds:

@@ -30,7 +30,7 @@ from probe.errors import (
 )
 from probe.guard import Limits, RunGuard
 from probe.pricing import ModelPrice, load_price_table
-from probe.prompts import ABSTENTION_PHRASES, TEMPLATES, Condition
+from probe.prompts import ABSTENTION_PHRASES, TEMPLATES, Condition, format_number
 from probe.questions import QuestionSet, load_question_set
 from probe.ratelimit import Throttle
 from probe.regrade import grade_collected
@@ -303,14 +303,26 @@ def _record_adaptive(
         return
     if samples_per_request > 1:
         logger.warning(
-            "adaptive sampling is off for this run: the endpoint takes %d samples per request, "
-            "and one request of them costs fewer requests and tokens than adaptive rounds",
+            "adaptive sampling is off for this run: the endpoint takes the %d samples of a "
+            "question in one request, which costs fewer requests and tokens than adaptive "
+            "rounds. Pass --no-batch-samples to send one sample per request and use it anyway.",
             samples_per_request,
         )
         return
-    run_info["adaptive_sampling"] = {
-        "first_round": first_round(plan.samples, config.thresholds)
-    }
+
+    rounds_from = first_round(plan.samples, config.thresholds)
+    if rounds_from >= plan.samples:
+        logger.warning(
+            "adaptive sampling cannot skip a sample in this run: with thresholds up to %s and "
+            "k = %d, a question settles only once all %d samples agree. It saves samples when "
+            "the highest threshold is well below 1 − 1/k = %s.",
+            format_number(max(config.thresholds)),
+            plan.samples,
+            plan.samples,
+            format_number(1 - 1 / plan.samples),
+        )
+        return
+    run_info["adaptive_sampling"] = {"first_round": rounds_from}
 
 
 def _prepare_folder(

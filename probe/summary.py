@@ -81,11 +81,16 @@ class QuestionSummary(BaseModel):
 
     id: str
     unanswerable: bool
-    confidence: float = Field(description="c_q, the modal cluster's share of valid samples.")
+    confidence: float = Field(
+        description="c_q, the modal cluster's share of the samples that answered or abstained, "
+        "ungraded answers included."
+    )
     modal_answer: str | None
     modal_correct: bool | None = Field(description="y_q; None when the modal answer is ungraded.")
     entropy: float = Field(description="Cluster entropy in nats.")
-    valid: int
+    valid: int = Field(
+        description="Best-guess samples that answered or abstained, ungraded ones included."
+    )
 
 
 class Summary(BaseModel):

@@ -114,8 +114,8 @@ def monotone_sentence(summary: Summary) -> str:
         "error": summary.responsiveness.get("error_falls"),
     }
     caveat = (
-        " A flat curve also passes this check. The response to the threshold says whether the "
-        "model reacts at all."
+        " A model whose coverage stays flat as t rises passes too, so this alone does not "
+        "show that it reacts to t: the response to the threshold says whether it does."
     )
     if all(flag is True for flag in flags.values()):
         return "Neither coverage nor error rises beyond its intervals as t rises." + caveat

@@ -320,6 +320,23 @@ def test_run_with_one_sample_per_request_samples_adaptively(
     assert len(best_guess) == 40 * 5 - skipped
 
 
+def test_run_reports_adaptive_savings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    info, _ = adaptive_run(tmp_path, "single", "--no-batch-samples")
+
+    skipped = info["last_invocation"]["samples_skipped_adaptive"]
+    assert f"Adaptive sampling skipped {skipped} of 200 best-guess samples" in capsys.readouterr().out
+
+
+def test_run_that_cannot_save_samples_fully(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    info, records = adaptive_run(tmp_path, "high", "--no-batch-samples", "--thresholds", "0,0.9")
+
+    assert "adaptive_sampling" not in info
+    assert len(records) == 40 * 2 * 5
+    assert "adaptive sampling cannot skip a sample in this run" in caplog.text
+
+
 def test_run_where_n_is_honoured_samples_fully(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -8,7 +8,7 @@ from probe.cli.options import add_model_flags, config_overrides
 from probe.config import EndpointConfig, RunConfig, load_config
 from probe.report import console_summary
 from probe.resume import resume_config
-from probe.run import run_in_foreground
+from probe.run import RunResult, run_in_foreground
 
 
 def add_parser(commands: "argparse._SubParsersAction[Any]") -> None:
@@ -46,7 +46,20 @@ def handle(args: argparse.Namespace) -> int:
     if result.already_complete:
         print(_already_complete(result.store.run_dir))
     print(console_summary(result.summary, result.store))
+    if result.summary.best_guess_rates_from is not None and not result.already_complete:
+        print(_adaptive_savings(result))
     return 0
+
+
+def _adaptive_savings(result: RunResult) -> str:
+    summary = result.summary
+    planned = summary.questions * summary.samples_per_condition
+    skipped = result.collection.skipped
+    return (
+        f"Adaptive sampling skipped {skipped:,} of {planned:,} best-guess samples in this "
+        f"invocation. The rates at t = 0 rest on each question's first "
+        f"{summary.best_guess_rates_from}, which every question got."
+    )
 
 
 def _already_complete(run_dir: Path) -> str:
