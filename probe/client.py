@@ -233,7 +233,7 @@ class ChatClient:
         # `post` is the SDK's documented route for requests it has no method for. Unlike
         # `chat.completions.create`, it skips the recursive transform of the parameters,
         # which has nothing to change in a body of plain strings and numbers but costs
-        # about a third of the SDK's CPU per request (docs/benchmarks.md). Errors, the
+        # about 38% of the SDK's CPU per request (docs/benchmarks.md). Errors, the
         # response model and the transport are the same.
         return await self._openai.post("/chat/completions", body=body, cast_to=ChatCompletion)
 

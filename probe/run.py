@@ -293,8 +293,9 @@ def _record_adaptive(
 
     It applies only where each best-guess sample is its own request: where the endpoint
     honours n, one request of k samples costs fewer requests and tokens than the rounds
-    adaptive sampling would send (docs/benchmarks.md). Once a run has stopped samples
-    early, its summary keeps reading t = 0 from the first rounds, resumed or not.
+    adaptive sampling would send (docs/benchmarks.md). It is also off when the first round
+    already takes all k samples, since nothing could be skipped. Once a run has stopped
+    samples early, its summary keeps reading t = 0 from the first rounds, resumed or not.
     """
     if previous is not None and previous.get("adaptive_sampling"):
         run_info["adaptive_sampling"] = previous["adaptive_sampling"]

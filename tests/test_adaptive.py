@@ -324,7 +324,8 @@ def test_run_reports_adaptive_savings(tmp_path: Path, capsys: pytest.CaptureFixt
     info, _ = adaptive_run(tmp_path, "single", "--no-batch-samples")
 
     skipped = info["last_invocation"]["samples_skipped_adaptive"]
-    assert f"Adaptive sampling skipped {skipped} of 200 best-guess samples" in capsys.readouterr().out
+    output = capsys.readouterr().out
+    assert f"Adaptive sampling skipped {skipped} of 200 best-guess samples" in output
 
 
 def test_run_that_cannot_save_samples_fully(

@@ -165,25 +165,20 @@ def test_ranks(question: Question, answer: str, outcome: Outcome) -> None:
     assert grade_answer(question, answer).outcome is outcome
 
 
+STATES = Question(
+    id="states",
+    question="How many states does the United States have?",
+    answers=("50",),
+    answer_type="number",
+    language="en",
+)
+
+
 def test_percentage_is_no_count() -> None:
-    question = Question(
-        id="states",
-        question="How many states does the United States have?",
-        answers=("50",),
-        answer_type="number",
-        language="en",
-    )
-    grade = grade_answer(question, "I am more than 16% confident in my answer.")
+    grade = grade_answer(STATES, "I am more than 16% confident in my answer.")
     assert grade.outcome is Outcome.UNGRADED
 
 
 def test_numbers_of_other_kinds_left_ungraded() -> None:
-    question = Question(
-        id="states",
-        question="How many states does the United States have?",
-        answers=("50",),
-        answer_type="number",
-        language="en",
-    )
     answer = "In 2017, the United States had a population of approximately 345 million."
-    assert grade_answer(question, answer).outcome is Outcome.UNGRADED
+    assert grade_answer(STATES, answer).outcome is Outcome.UNGRADED

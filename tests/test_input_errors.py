@@ -1,9 +1,7 @@
-import argparse
 
 import pytest
 
-from probe.cli import main
-from probe.cli.options import one_of
+from probe.cli import build_parser, main
 from probe.config import JudgeConfig, RunConfig
 from probe.gates import GateFile
 from probe.input_errors import field_names, line_of, suggest, yaml_lines
@@ -53,13 +51,18 @@ def test_suggest_closest_name(name: str, expected: str | None) -> None:
     assert suggest(name, ["samples", "model", "limit"]) == expected
 
 
-def test_choice_type_suggests_on_typo() -> None:
-    parse = one_of(("calibrated", "overconfident"))
-    assert parse("calibrated") == "calibrated"
-    with pytest.raises(argparse.ArgumentTypeError, match='did you mean "calibrated"'):
-        parse("calibratd")
-    with pytest.raises(argparse.ArgumentTypeError, match="choose from calibrated, overconfident"):
-        parse("zzz")
+def test_choice_typo_suggests_closest(capsys: pytest.CaptureFixture[str]) -> None:
+    parser = build_parser()
+    serve = ["simulate", "serve", "--questions", "q.jsonl", "--policy"]
+    assert parser.parse_args([*serve, "calibrated"]).policy == "calibrated"
+
+    with pytest.raises(SystemExit):
+        parser.parse_args([*serve, "calibratd"])
+    assert 'did you mean "calibrated"' in capsys.readouterr().err
+
+    with pytest.raises(SystemExit):
+        parser.parse_args([*serve, "zzz"])
+    assert "choose from calibrated, overconfident" in capsys.readouterr().err
 
 
 def test_cli_choice_typo_suggests(capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,13 +2,11 @@
 
 import argparse
 import types
-from collections.abc import Callable, Sequence
 from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
 from probe.config import RunConfig, flag_for
-from probe.input_errors import suggest
 
 
 def add_model_flags(
@@ -55,23 +53,6 @@ def config_overrides(args: argparse.Namespace) -> dict[str, Any]:
     return values
 
 
-def one_of(choices: Sequence[str]) -> Callable[[str], str]:
-    """Build an argparse `type` that accepts one of `choices` and suggests the closest on a typo.
-
-    Pass `choices` too, so that the help lists them.
-    """
-
-    def parse(value: str) -> str:
-        if value in choices:
-            return value
-        hint = suggest(value, choices)
-        listed = ", ".join(choices)
-        if hint:
-            raise argparse.ArgumentTypeError(f"invalid choice {value!r}; {hint} ({listed})")
-        raise argparse.ArgumentTypeError(f"invalid choice {value!r}; choose from {listed}")
-
-    parse.__name__ = "choice"  # argparse names the type in its own errors
-    return parse
 
 
 def _base_type(annotation: Any) -> Any:

@@ -6,7 +6,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from probe.cli.options import one_of
 from probe.converters import FORMATS, MAPPABLE_FIELDS, ConvertOptions, convert_file, write_questions
 from probe.errors import QuestionSetError
 from probe.questions import ANSWER_TYPES, MAX_REPORTED_PROBLEMS, QuestionSet, load_question_set
@@ -48,7 +47,6 @@ def _add_convert_parser(subcommands: "argparse._SubParsersAction[Any]") -> None:
         "--from",
         dest="format",
         required=True,
-        type=one_of(FORMATS),
         choices=FORMATS,
         help="The file's format: simpleqa (the SimpleQA CSV), chinese-simpleqa (its JSONL), "
         "mmlu (question, options, answer letter), or csv and jsonl with --map.",
@@ -69,7 +67,6 @@ def _add_convert_parser(subcommands: "argparse._SubParsersAction[Any]") -> None:
     )
     convert.add_argument(
         "--answer-type",
-        type=one_of(ANSWER_TYPES),
         choices=ANSWER_TYPES,
         help="Answer type for rows without one (default: inferred from the gold answers).",
     )

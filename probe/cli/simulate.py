@@ -14,7 +14,6 @@ import signal
 from pathlib import Path
 from typing import Any
 
-from probe.cli.options import one_of
 from probe.errors import ProbeError
 from probe.questions import load_question_set
 from probe.simulated import POLICIES, PolicySettings, SimulatedQuestion, simulated_questions
@@ -51,7 +50,6 @@ def add_parser(commands: "argparse._SubParsersAction[Any]") -> None:
     )
     serve.add_argument(
         "--policy",
-        type=one_of(POLICIES),
         choices=POLICIES,
         default="calibrated",
         help="How it abstains.",
